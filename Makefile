@@ -1,0 +1,40 @@
+# Two commands do all set-up on a fresh machine: `make preflight` and `make test`.
+# Both bootstrap venv/ from the pinned requirement files (the same venv the Pulumi CLI uses).
+PYTHON ?= python3.11
+VENV := venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+REQS := requirements.txt requirements-dev.txt constraints.txt policy/requirements.txt
+
+.PHONY: preflight test lint format venv constraints clean
+
+$(STAMP): $(REQS)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+preflight: $(STAMP)
+	$(PY) -m preflight $(ARGS)
+
+test: $(STAMP) lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+# Re-pin transitive dependencies after changing a direct pin.
+constraints: $(STAMP)
+	$(PY) -m pip freeze --exclude-editable \
+	  | grep -viE '^(pulumi|pulumi[-_]policy|pulumiverse[-_]sentry|pulumiverse[-_]vercel|upstash[-_]pulumi|pydantic|pyyaml|pytest|ruff|jsonschema|setuptools)==' \
+	  | { echo '# Exact versions of every transitive dependency, so a fresh machine installs what was tested.'; \
+	      echo '# Regenerate after changing a pin: make constraints'; cat; } > constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
