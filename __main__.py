@@ -1,0 +1,39 @@
+"""Motion Mavericks Portal: read the stack's settings once, compose one component per service."""
+
+import pulumi
+
+from components import (
+    NeonDatabase,
+    SentryProject,
+    SiteServices,
+    UpstashRedis,
+    VercelSite,
+    load_settings,
+    sentry_provider,
+    tags_for,
+)
+
+settings = load_settings()
+tags = tags_for(settings)
+
+database = NeonDatabase("neon", settings.neon, tags, protect=settings.protect_data)
+redis = UpstashRedis("upstash", settings.upstash, tags, protect=settings.protect_data)
+monitoring = pulumi.ResourceOptions(providers=[sentry_provider(settings.sentry)])
+
+for site_key, site in settings.vercel.sites.items():
+    errors = SentryProject(
+        f"sentry-{site_key}", site.name, settings.environment, settings.sentry, tags, opts=monitoring
+    )
+    services = SiteServices(
+        database_url=database.connection_uri,
+        redis_rest_url=redis.rest_url,
+        redis_rest_token=redis.rest_token,
+        sentry_dsn=errors.dsn,
+    )
+    web = VercelSite(site_key, site, settings.vercel, settings.environment, services, tags)
+    pulumi.export(f"{site_key}_url", web.url)
+    pulumi.export(f"{site_key}_sentry_dsn", errors.dsn)
+
+pulumi.export("database_host", database.host)
+pulumi.export("database_connection_uri", database.connection_uri)
+pulumi.export("redis_endpoint", redis.endpoint)

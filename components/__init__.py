@@ -1,0 +1,23 @@
+"""One ComponentResource per service, the stack's settings and its tags."""
+
+from components.errors import ConfigError
+from components.neon_database import NeonDatabase
+from components.sentry_project import SentryProject, sentry_provider
+from components.settings import Settings, load_settings
+from components.tags import ResourceTags, tags_for
+from components.upstash_redis import UpstashRedis
+from components.vercel_site import SiteServices, VercelSite
+
+__all__ = [
+    "ConfigError",
+    "NeonDatabase",
+    "ResourceTags",
+    "SentryProject",
+    "Settings",
+    "SiteServices",
+    "UpstashRedis",
+    "VercelSite",
+    "load_settings",
+    "sentry_provider",
+    "tags_for",
+]

@@ -1,0 +1,328 @@
+"""The stack's configuration, read and validated once into typed, frozen settings.
+
+Everything a component needs comes from here; components never read `pulumi.Config`. A user's mistake
+in a stack file stops the program with one `ConfigError` that names each bad key, the value found and
+what is allowed. Australian regions and the seed's retention minimums are refused here already, so a
+bad stack file fails in the program; the policy pack is the second line that catches everything else.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import pulumi
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from components.errors import ConfigError
+
+PROJECT = "motion-mavericks-portal"
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+DATA_CLASSES = ("public", "internal", "confidential", "restricted")
+
+# Point-in-time restore window the business promised (seed: "7 days dev, 14 staging, 30 prod").
+RETENTION_MINIMUM_DAYS = {"dev": 7, "staging": 14, "prod": 30}
+# Neon's restore window maxima per plan (neon.com/docs/introduction/restore-window). The Free plan's
+# 6 hours cannot meet any environment's minimum, so it is not offered.
+NEON_PLAN_MAXIMUM_DAYS = {"launch": 7, "scale": 30}
+
+# The only region of each vendor inside Australia.
+VERCEL_AU_REGIONS = ("syd1",)
+NEON_AU_REGIONS = ("aws-ap-southeast-2",)
+UPSTASH_AU_REGIONS = ("ap-southeast-2",)
+
+
+def _australian(allowed: tuple[str, ...]):
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"is outside Australia; allowed: {', '.join(allowed)}")
+        return value
+
+    return AfterValidator(check)
+
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")]
+Hostname = Annotated[
+    str,
+    StringConstraints(max_length=253, pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"),
+]
+EnvVarName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$")]
+RetentionPeriod = Literal["1d", "1w", "1m", "2m", "3m", "6m", "1y"]
+
+
+class _Model(BaseModel):
+    """Stack-file objects: camelCase keys, unknown keys refused (they are typos), frozen."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+class Tags(BaseModel):
+    """Cost-allocation tags from the stack file; `env` is added from `environment`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    owner: Slug
+    data_class: Literal["public", "internal", "confidential", "restricted"]
+
+
+class GitRepository(_Model):
+    type: Literal["github", "gitlab", "bitbucket"] = "github"
+    repo: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
+    production_branch: Annotated[str, StringConstraints(min_length=1)]
+
+
+class Site(_Model):
+    name: Slug
+    framework: Slug
+    root_directory: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_./-]+$")]
+    git: GitRepository
+    domains: tuple[Hostname, ...] = ()
+    # Vercel Authentication for deployments other than production's custom domains; "none" is
+    # deliberately not offered: previews of portal sites are never public.
+    deployment_protection: Literal[
+        "standard_protection_new", "standard_protection", "only_preview_deployments", "all_deployments"
+    ] = "standard_protection_new"
+    feature_flags: dict[EnvVarName, bool] = Field(default_factory=dict)
+
+
+class Sites(_Model):
+    admin: Site
+    agency: Site
+    guest: Site
+
+    def items(self) -> tuple[tuple[str, Site], ...]:
+        return (("admin", self.admin), ("agency", self.agency), ("guest", self.guest))
+
+
+class DeploymentRetention(_Model):
+    production: RetentionPeriod
+    preview: RetentionPeriod
+    canceled: RetentionPeriod
+    errored: RetentionPeriod
+
+
+class Vercel(_Model):
+    region: Annotated[str, _australian(VERCEL_AU_REGIONS)]
+    team: Slug
+    sites: Sites
+    deployment_retention: DeploymentRetention
+    # Which Vercel environments of this stack's projects receive the variables (prod: production only,
+    # so preview builds of the production project never hold production credentials).
+    variable_targets: tuple[Literal["production", "preview", "development"], ...] = Field(min_length=1)
+    feature_flags: dict[EnvVarName, bool] = Field(default_factory=dict)
+
+
+class Autoscaling(_Model):
+    min_cu: float = Field(ge=0.25, le=56)
+    max_cu: float = Field(ge=0.25, le=56)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Autoscaling:
+        if self.min_cu > self.max_cu:
+            raise ValueError(f"minCu {self.min_cu} is above maxCu {self.max_cu}; minCu must be <= maxCu")
+        if self.max_cu - self.min_cu > 8:
+            raise ValueError(
+                f"maxCu - minCu is {self.max_cu - self.min_cu:g}; Neon allows a spread of at most 8 CU"
+            )
+        return self
+
+
+class Neon(_Model):
+    region: Annotated[str, _australian(NEON_AU_REGIONS)]
+    plan: Literal["launch", "scale"]
+    project_name: Slug
+    org_id: Annotated[str, StringConstraints(pattern=r"^org-[a-z0-9-]+$")] | None = None
+    backup_retention_days: int = Field(ge=1, le=30)
+    postgres_version: Literal[14, 15, 16, 17]
+    autoscaling: Autoscaling
+    # Seconds of inactivity before compute suspends; -1 never suspends, 0 is Neon's default (5 min).
+    suspend_timeout_seconds: int = Field(ge=-1, le=604800)
+    database: Slug = "portal"
+    app_role: Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,62}$")] = "portal_app"
+
+
+class Upstash(_Model):
+    # The primary region; the database itself is `global` (regional databases are deprecated).
+    region: Annotated[str, _australian(UPSTASH_AU_REGIONS)]
+    database_name: Slug
+    prod_pack: bool
+    budget: int = Field(gt=0, le=100_000, description="monthly spend cap in USD")
+    auto_scale: bool = False
+
+
+class IssueAlert(_Model):
+    events: int = Field(gt=0)
+    interval: Literal["1m", "5m", "15m", "1h", "1d", "1w", "30d"]
+    action_interval_minutes: int = Field(ge=5, le=43200)
+
+
+class MetricAlert(_Model):
+    time_window_minutes: Literal[1, 5, 10, 15, 30, 60, 120, 240, 1440]
+    warning: int = Field(gt=0)
+    critical: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MetricAlert:
+        if self.warning >= self.critical:
+            raise ValueError(f"warning {self.warning} must be below critical {self.critical}")
+        return self
+
+
+class Alerts(_Model):
+    issue: IssueAlert
+    errors: MetricAlert
+
+
+class Sentry(_Model):
+    organization: Slug
+    team: Slug
+    # Numeric id of `team`, the target of alert notifications (Sentry's API addresses teams by id).
+    team_id: Annotated[str, StringConstraints(pattern=r"^[0-9]+$")]
+    # Sentry stores events in the US or the EU only (a documented residency exception).
+    data_storage: Literal["us", "de"]
+    platform: Slug = "javascript-nextjs"
+    alerts: Alerts
+
+    @property
+    def api_url(self) -> str:
+        return f"https://{self.data_storage}.sentry.io/api/"
+
+
+class Settings(_Model):
+    environment: Literal["dev", "staging", "prod"]
+    tags: Tags
+    vercel: Vercel
+    neon: Neon
+    upstash: Upstash
+    sentry: Sentry
+
+    @model_validator(mode="after")
+    def _retention_meets_environment(self) -> Settings:
+        days = self.neon.backup_retention_days
+        minimum = RETENTION_MINIMUM_DAYS[self.environment]
+        if days < minimum:
+            raise _FieldError(
+                ("neon", "backupRetentionDays"),
+                days,
+                f"is below the {self.environment} minimum; allowed: at least {minimum} days",
+            )
+        maximum = NEON_PLAN_MAXIMUM_DAYS[self.neon.plan]
+        if days > maximum:
+            raise _FieldError(
+                ("neon", "backupRetentionDays"),
+                days,
+                f"exceeds the Neon {self.neon.plan} plan's restore window; allowed: at most {maximum} days",
+            )
+        return self
+
+    @property
+    def protect_data(self) -> bool:
+        """Production data stores are protected from deletion, by environment, never by hand."""
+        return self.environment == "prod"
+
+
+class _FieldError(ValueError):
+    """A cross-field problem that belongs to one key (pydantic would report it at the parent)."""
+
+    def __init__(self, loc: tuple[str, ...], value: Any, message: str):
+        super().__init__(message)
+        self.loc, self.value, self.message = loc, value, message
+
+
+TOP_LEVEL_KEYS = ("environment", "tags", "vercel", "neon", "upstash", "sentry")
+
+
+def stack_environment(stack: str) -> str:
+    """The environment a stack name stands for: `prod`, or `dev-jane` for a personal dev stack."""
+    name = stack.rsplit("/", 1)[-1]
+    return name.split("-", 1)[0]
+
+
+def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
+    """Validate raw stack configuration (`{key: value}` without the project prefix)."""
+    problems: list[str] = []
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        problems = [_describe(error) for error in exc.errors(include_url=False)]
+    else:
+        expected = stack_environment(stack)
+        if settings.environment != expected:
+            problems.append(
+                f"{PROJECT}:environment: found {settings.environment!r} in stack {stack!r}; allowed: "
+                f"{expected!r} (the environment must equal the stack name, or its prefix before '-')"
+            )
+        else:
+            return settings
+    raise ConfigError(
+        f"stack {stack!r} has invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems)
+    )
+
+
+def load_settings() -> Settings:
+    """Read the current stack's configuration once."""
+    config = pulumi.Config(PROJECT)
+    raw: dict[str, Any] = {}
+    for key in TOP_LEVEL_KEYS:
+        try:
+            value = config.get_object(key)
+        except pulumi.ConfigTypeError:
+            value = config.get(key)
+        if value is not None:
+            raw[key] = value
+    return parse_settings(raw, pulumi.get_stack())
+
+
+def _describe(error: Any) -> str:
+    loc = tuple(error["loc"])
+    ctx = error.get("ctx") or {}
+    cause = ctx.get("error")
+    if isinstance(cause, _FieldError):
+        return f"{_key(cause.loc)}: found {cause.value!r}; {cause.message}"
+    key = _key(loc)
+    kind = error["type"]
+    if kind == "missing":
+        return f"{key}: missing; it is required (see README, 'Stack configuration')"
+    found = f"found {error['input']!r}"
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        return f"{key}: unknown key ({found}); allowed keys here: {', '.join(allowed)}"
+    if kind in ("literal_error", "enum"):
+        return f"{key}: {found}; allowed: {ctx.get('expected')}"
+    if kind == "value_error":
+        return f"{key}: {found}; {cause}"
+    if kind == "string_pattern_mismatch":
+        return f"{key}: {found}; allowed: text matching {ctx.get('pattern')}"
+    return f"{key}: {found}; {error['msg'][0].lower()}{error['msg'][1:]}"
+
+
+def _key(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) if not isinstance(p, int) else f"[{p}]" for p in loc]
+    dotted = ".".join(parts).replace(".[", "[")
+    return f"{PROJECT}:{dotted}" if dotted else PROJECT
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: Any = Settings
+    for part in loc:
+        fields = getattr(model, "model_fields", None)
+        if fields is None:
+            return []
+        match = next(
+            (f for name, f in fields.items() if part in (name, f.alias)),
+            None,
+        )
+        if match is None:
+            return []
+        model = match.annotation
+    fields = getattr(model, "model_fields", {})
+    return [f.alias or name for name, f in fields.items()]

@@ -1,0 +1,107 @@
+"""VercelSite: one of the portal's sites, its functions pinned to Sydney."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumiverse_vercel as vercel
+
+from components.settings import Site, Vercel
+from components.tags import ResourceTags, TaggedComponent
+
+
+@dataclass(frozen=True)
+class SiteServices:
+    """What a site connects to. Credentials are Pulumi secrets and become `sensitive` variables."""
+
+    database_url: pulumi.Output[str]
+    redis_rest_url: pulumi.Output[str]
+    redis_rest_token: pulumi.Output[str]
+    sentry_dsn: pulumi.Output[str]
+
+
+class VercelSite(TaggedComponent):
+    """A Vercel project with its domains, deployment retention and environment variables.
+
+    Functions run only in the configured Australian region: `function_default_regions` (the
+    deprecated `serverless_function_region` is never set) and `function_failover` off, because
+    failover moves functions out of Sydney. Outputs: `project_id`, `url`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        site: Site,
+        vercel_settings: Vercel,
+        environment: str,
+        services: SiteServices,
+        tags: ResourceTags,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("VercelSite", name, tags, opts)
+        team = vercel_settings.team
+        project = vercel.Project(
+            f"{name}-project",
+            name=site.name,
+            team_id=team,
+            framework=site.framework,
+            root_directory=site.root_directory,
+            git_repository={
+                "type": site.git.type,
+                "repo": site.git.repo,
+                "production_branch": site.git.production_branch,
+            },
+            resource_config={"function_default_regions": [vercel_settings.region]},
+            function_failover=False,
+            vercel_authentication={"deployment_type": site.deployment_protection},
+            opts=self.child(),
+        )
+        retention = vercel_settings.deployment_retention
+        vercel.ProjectDeploymentRetention(
+            f"{name}-deployment-retention",
+            project_id=project.id,
+            team_id=team,
+            expiration_production=retention.production,
+            expiration_preview=retention.preview,
+            expiration_canceled=retention.canceled,
+            expiration_errored=retention.errored,
+            opts=self.child(),
+        )
+        for domain in site.domains:
+            vercel.ProjectDomain(
+                f"{name}-domain-{domain}",
+                project_id=project.id,
+                team_id=team,
+                domain=domain,
+                opts=self.child(),
+            )
+
+        variables: dict[str, tuple[pulumi.Input[str], bool]] = {
+            "DATABASE_URL": (services.database_url, True),
+            "UPSTASH_REDIS_REST_URL": (services.redis_rest_url, True),
+            "UPSTASH_REDIS_REST_TOKEN": (services.redis_rest_token, True),
+            "NEXT_PUBLIC_SENTRY_DSN": (services.sentry_dsn, False),
+            "SENTRY_ENVIRONMENT": (environment, False),
+            "APP_ENV": (environment, False),
+        }
+        flags = {**vercel_settings.feature_flags, **site.feature_flags}
+        for flag, enabled in sorted(flags.items()):
+            variables[f"NEXT_PUBLIC_FEATURE_{flag}"] = ("true" if enabled else "false", False)
+        for key, (value, sensitive) in variables.items():
+            vercel.ProjectEnvironmentVariable(
+                f"{name}-env-{key.lower().replace('_', '-')}",
+                project_id=project.id,
+                team_id=team,
+                key=key,
+                value=pulumi.Output.secret(value) if sensitive else value,
+                # Vercel requires `sensitive` to be explicit; a sensitive value cannot be read back.
+                sensitive=sensitive,
+                targets=list(vercel_settings.variable_targets),
+                opts=self.child(),
+            )
+
+        self.project_id: pulumi.Output[str] = project.id
+        host = site.domains[0] if site.domains else f"{site.name}.vercel.app"
+        self.url: str = f"https://{host}"
+        self.register_outputs({"project_id": self.project_id, "url": self.url})

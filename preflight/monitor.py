@@ -1,0 +1,198 @@
+"""The program under Pulumi's own mock monitor, every registration recorded as the engine receives it.
+
+`RecordingMonitor` is Pulumi's `MockMonitor` plus a record of each `RegisterResource` request: type,
+name, URN, parent, the wire inputs (secrets and unknowns kept in the engine's own encoding), protect,
+retain-on-delete, provider, dependencies, and which inputs are secret. The mocks behave like a preview:
+a new resource's computed outputs are unknown, exactly as `pulumi preview` sees them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks, rpc
+from pulumi.runtime.settings import SETTINGS, get_root_resource
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+SECRET_SIG = rpc._special_secret_sig
+SIG_KEY = rpc._special_sig_key
+UNKNOWN = rpc.UNKNOWN
+
+
+@dataclass
+class Registration:
+    type: str
+    name: str
+    urn: str
+    custom: bool
+    parent: str
+    inputs: dict[str, Any]  # wire encoding: secrets as {SIG_KEY: SECRET_SIG, "value": v}, unknowns UNKNOWN
+    protect: bool
+    retain_on_delete: bool
+    provider: str
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    additional_secret_outputs: list[str]
+    package_ref: str = ""
+    secret_inputs: list[str] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ProgramRun:
+    project: str
+    stack: str
+    registrations: list[Registration]
+    packages: list[dict[str, str]]
+
+    @property
+    def stack_outputs(self) -> dict[str, Any]:
+        root = next((r for r in self.registrations if r.type == "pulumi:pulumi:Stack"), None)
+        return root.outputs if root else {}
+
+    def by_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_]
+
+    def by_urn(self, urn: str) -> Registration | None:
+        return next((r for r in self.registrations if r.urn == urn), None)
+
+
+class PreviewMocks(pulumi.runtime.Mocks):
+    """New resources echo their inputs; computed outputs stay unknown, as in a preview."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        return None, dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
+        raise ProgramUsesInvoke(args.token)
+
+
+class ProgramUsesInvoke(Exception):
+    """The program called a provider function, which has no offline answer."""
+
+    def __init__(self, token: str):
+        super().__init__(f"the program invokes {token}, which cannot be answered offline")
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    def __init__(self, mock_provider: pulumi.runtime.Mocks):
+        super().__init__(mock_provider)
+        self.registrations: list[Registration] = []
+        self.packages: list[dict[str, str]] = []
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        urn = response.urn or self.make_urn(request.parent, request.type, request.name)
+        inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
+        self.registrations.append(
+            Registration(
+                type=request.type,
+                name=request.name,
+                urn=urn,
+                custom=bool(request.custom),
+                parent=request.parent,
+                inputs=inputs,
+                protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
+                provider=request.provider,
+                dependencies=list(request.dependencies),
+                property_dependencies={
+                    key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+                },
+                additional_secret_outputs=list(request.additionalSecretOutputs),
+                package_ref=request.packageRef,
+                secret_inputs=secret_paths(inputs),
+            )
+        )
+        return response
+
+    def RegisterResourceOutputs(self, request):
+        outputs = json_format.MessageToDict(request.outputs, preserving_proto_field_name=True)
+        for registration in self.registrations:
+            if registration.urn == request.urn:
+                registration.outputs = outputs
+        return super().RegisterResourceOutputs(request)
+
+    def RegisterPackage(self, request):
+        self.packages.append(
+            {
+                "name": request.name,
+                "version": request.version,
+                "parameterized_name": request.parameterization.name,
+                "parameterized_version": request.parameterization.version,
+                "parameter": request.parameterization.value.decode(),
+            }
+        )
+        return super().RegisterPackage(request)
+
+
+def run_program(
+    main: Path,
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    secret_keys: tuple[str, ...] = (),
+    mock_provider: pulumi.runtime.Mocks | None = None,
+    preview: bool = True,
+) -> ProgramRun:
+    """Run the Pulumi program at `main` for one stack under the mock monitor and return what it did.
+
+    Each run gets a fresh context, so runs in one process never share a root stack or configuration.
+    The program's own exceptions propagate unchanged (a `ConfigError` is the user's mistake).
+    """
+    monitor = RecordingMonitor(mock_provider or PreviewMocks())
+
+    def run() -> dict[str, Any]:
+        pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+        mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+        # Package registrations are cached per deployment; this run is a new deployment.
+        SETTINGS.package_refs = {}
+        SETTINGS.base_providers_by_ref = {}
+        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(main), run_name="__main__")))
+        # The mock root stack is finished before the program runs, so exports stay on the object.
+        exports = get_root_resource().outputs
+        return json_format.MessageToDict(_sync_await(rpc.serialize_properties(exports, {})))
+
+    exports = contextvars.Context().run(run)
+    run_ = ProgramRun(project, stack, monitor.registrations, monitor.packages)
+    root = next((r for r in run_.registrations if r.type == "pulumi:pulumi:Stack"), None)
+    if root is not None:
+        root.outputs = exports
+    return run_
+
+
+def secret_paths(value: Any, path: str = "") -> list[str]:
+    """Property paths (`a.b[0]`) whose value is a secret, in wire encoding."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return [path]
+        found: list[str] = []
+        for key, item in value.items():
+            found += secret_paths(item, f"{path}.{key}" if path else key)
+        return found
+    if isinstance(value, list):
+        found = []
+        for index, item in enumerate(value):
+            found += secret_paths(item, f"{path}[{index}]")
+        return found
+    return []
+
+
+def plain(value: Any) -> Any:
+    """The wire value with secrets replaced by a redacted marker and unknowns by `None`-like text."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return "[secret]"
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    if value == UNKNOWN:
+        return "[unknown]"
+    return value
