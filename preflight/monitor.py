@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import runpy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,28 +145,49 @@ def run_program(
 ) -> ProgramRun:
     """Run the Pulumi program at `main` for one stack under the mock monitor and return what it did.
 
-    Each run gets a fresh context, so runs in one process never share a root stack or configuration.
     The program's own exceptions propagate unchanged (a `ConfigError` is the user's mistake).
     """
+    return run_under_mocks(
+        lambda: runpy.run_path(str(main), run_name="__main__"),
+        project,
+        stack,
+        config,
+        secret_keys,
+        mock_provider,
+        preview,
+    )
+
+
+def run_under_mocks(
+    program: Callable[[], object],
+    project: str,
+    stack: str,
+    config: dict[str, str] | None = None,
+    secret_keys: tuple[str, ...] = (),
+    mock_provider: pulumi.runtime.Mocks | None = None,
+    preview: bool = True,
+) -> ProgramRun:
+    """Run `program` as a Pulumi program; each run gets a fresh context, so runs in one process never
+    share a root stack, configuration or package registrations."""
     monitor = RecordingMonitor(mock_provider or PreviewMocks())
 
     def run() -> dict[str, Any]:
-        pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+        pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys))
         mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
         # Package registrations are cached per deployment; this run is a new deployment.
         SETTINGS.package_refs = {}
         SETTINGS.base_providers_by_ref = {}
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(main), run_name="__main__")))
+        _sync_await(run_pulumi_func(program))
         # The mock root stack is finished before the program runs, so exports stay on the object.
         exports = get_root_resource().outputs
         return json_format.MessageToDict(_sync_await(rpc.serialize_properties(exports, {})))
 
     exports = contextvars.Context().run(run)
-    run_ = ProgramRun(project, stack, monitor.registrations, monitor.packages)
-    root = next((r for r in run_.registrations if r.type == "pulumi:pulumi:Stack"), None)
+    result = ProgramRun(project, stack, monitor.registrations, monitor.packages)
+    root = next((r for r in result.registrations if r.type == "pulumi:pulumi:Stack"), None)
     if root is not None:
         root.outputs = exports
-    return run_
+    return result
 
 
 def secret_paths(value: Any, path: str = "") -> list[str]:

@@ -1,0 +1,138 @@
+"""Each component alone, under mocks that behave like `pulumi up` (outputs known after creation)."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from components import NeonDatabase, SentryProject, SiteServices, UpstashRedis, VercelSite, sentry_provider
+from components.settings import Settings
+from components.tags import ResourceTags
+from preflight.monitor import SECRET_SIG, SIG_KEY, ProgramRun, run_under_mocks
+from preflight.project import Project
+from tests.conftest import PREFIX, ROOT
+
+TAGS = ResourceTags(env="prod", owner="platform-engineering", data_class="confidential")
+
+# What each provider would report after creating the resource.
+CREATED = {
+    "neon:index/project:Project": {"databaseHost": "ep-calm-sea-123.ap-southeast-2.aws.neon.tech"},
+    "neon:index/role:Role": {"password": "p@ss/word+1"},
+    "upstash:index/redisDatabase:RedisDatabase": {
+        "endpoint": "mm-portal.upstash.io",
+        "restToken": "upstash-token-for-tests",
+    },
+    "sentry:index/sentryKey:SentryKey": {"dsnPublic": "https://abc@o1.ingest.us.sentry.io/2"},
+}
+
+
+class UpMocks(pulumi.runtime.Mocks):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        return f"{args.name}-id", {**args.inputs, **CREATED.get(args.typ, {})}
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        raise AssertionError(f"unexpected invoke {args.token}")
+
+
+def settings(stack: str = "prod") -> Settings:
+    config = Project.load(ROOT).stack_config(stack)
+    return Settings.model_validate({key[len(PREFIX) :]: config.raw(key) for key in config.values})
+
+
+def run(program, preview: bool = False) -> ProgramRun:
+    project = "motion-mavericks-portal"
+    return run_under_mocks(program, project, "prod", mock_provider=UpMocks(), preview=preview)
+
+
+def secret_value(wire):
+    assert wire[SIG_KEY] == SECRET_SIG, f"{wire!r} is not a secret"
+    return wire["value"]
+
+
+def test_neon_database_builds_the_application_connection_uri_as_a_secret() -> None:
+    def program():
+        db = NeonDatabase("neon", settings().neon, TAGS, protect=True)
+        pulumi.export("uri", db.connection_uri)
+        pulumi.export("host", db.host)
+
+    result = run(program)
+    uri = secret_value(result.stack_outputs["uri"])
+    assert uri == (
+        "postgresql://portal_app:p%40ss%2Fword%2B1@ep-calm-sea-123.ap-southeast-2.aws.neon.tech/portal"
+        "?sslmode=require"
+    )
+    assert result.stack_outputs["host"] == "ep-calm-sea-123.ap-southeast-2.aws.neon.tech"
+    (component,) = result.by_type("motion-mavericks:index:NeonDatabase")
+    assert component.inputs == {"tags": TAGS.as_props()}
+    children = [r for r in result.registrations if r.parent == component.urn]
+    assert len(children) == 3
+
+
+def test_neon_database_unprotected_outside_prod() -> None:
+    result = run(lambda: NeonDatabase("neon", settings("dev").neon, TAGS, protect=False))
+    (project,) = result.by_type("neon:index/project:Project")
+    assert (project.protect, project.retain_on_delete) == (False, False)
+    assert project.inputs["historyRetentionSeconds"] == 7 * 86400
+
+
+def test_upstash_redis_exposes_rest_url_and_token_as_secrets() -> None:
+    def program():
+        redis = UpstashRedis("upstash", settings().upstash, TAGS, protect=True)
+        pulumi.export("url", redis.rest_url)
+        pulumi.export("token", redis.rest_token)
+        pulumi.export("endpoint", redis.endpoint)
+
+    result = run(program)
+    assert secret_value(result.stack_outputs["url"]) == "https://mm-portal.upstash.io"
+    assert secret_value(result.stack_outputs["token"]) == "upstash-token-for-tests"
+    (database,) = result.by_type("upstash:index/redisDatabase:RedisDatabase")
+    assert database.protect and database.retain_on_delete
+    assert database.inputs["prodPack"] is True
+
+
+def test_sentry_project_uses_the_data_storage_host_and_exports_the_public_dsn() -> None:
+    def program():
+        s = settings().sentry
+        opts = pulumi.ResourceOptions(providers=[sentry_provider(s)])
+        project = SentryProject("sentry-guest", "mm-portal-guest-prod", "prod", s, TAGS, opts=opts)
+        pulumi.export("dsn", project.dsn)
+
+    result = run(program)
+    assert result.stack_outputs["dsn"] == "https://abc@o1.ingest.us.sentry.io/2"
+    (alert,) = result.by_type("sentry:index/sentryIssueAlert:SentryIssueAlert")
+    conditions = alert.inputs["conditions"]
+    assert {"id": "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition"} in conditions
+    frequency = next(c for c in conditions if c["id"].endswith("EventFrequencyCondition"))
+    assert frequency["value"] == "10" and frequency["interval"] == "1h"
+    assert alert.inputs["environment"] == "prod"
+    (metric,) = result.by_type("sentry:index/sentryMetricAlert:SentryMetricAlert")
+    thresholds = {t["label"]: t["alertThreshold"] for t in metric.inputs["triggers"]}
+    assert thresholds == {"critical": 50, "warning": 10}
+    assert metric.inputs["timeWindow"] == 15
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_vercel_site_marks_credentials_sensitive_and_everything_else_not(preview: bool) -> None:
+    def program():
+        s = settings()
+        services = SiteServices(
+            database_url=pulumi.Output.secret("postgresql://u:p@h/db"),
+            redis_rest_url=pulumi.Output.secret("https://r.upstash.io"),
+            redis_rest_token=pulumi.Output.secret("tok"),
+            sentry_dsn=pulumi.Output.from_input("https://abc@o1.ingest.us.sentry.io/2"),
+        )
+        VercelSite("guest", s.vercel.sites.guest, s.vercel, "prod", services, TAGS)
+
+    result = run(program, preview=preview)
+    variables = {
+        v.inputs["key"]: v
+        for v in result.by_type("vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable")
+    }
+    sensitive = {key for key, v in variables.items() if v.inputs["sensitive"]}
+    assert sensitive == {"DATABASE_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"}
+    assert variables["NEXT_PUBLIC_FEATURE_AGENCY_INVITES"].inputs["value"]["value"] == "false"
+    assert all(v.inputs["targets"] == ["production"] for v in variables.values())
+    (domain,) = result.by_type("vercel:index/projectDomain:ProjectDomain")
+    assert domain.inputs["domain"] == "share.portal.motionmavericks.com.au"
+    (retention,) = result.by_type("vercel:index/projectDeploymentRetention:ProjectDeploymentRetention")
+    assert retention.inputs["expirationProduction"] == "1y"
