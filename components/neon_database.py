@@ -71,9 +71,7 @@ class NeonDatabase(TaggedComponent):
                 lambda parts: _postgres_uri(*parts)
             )
         )
-        self.register_outputs(
-            {"project_id": self.project_id, "host": self.host, "connection_uri": self.connection_uri}
-        )
+        self.register_outputs({"project_id": self.project_id, "host": self.host, "connection_uri": self.connection_uri})
 
 
 def _postgres_uri(user: str, password: str, host: str, database: str) -> str:

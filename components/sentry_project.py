@@ -50,9 +50,7 @@ class SentryProject(TaggedComponent):
             platform=settings.platform,
             opts=self.child(),
         )
-        key = sentry.SentryKey(
-            f"{name}-key", organization=org, project=project.slug, name="vercel", opts=self.child()
-        )
+        key = sentry.SentryKey(f"{name}-key", organization=org, project=project.slug, name="vercel", opts=self.child())
         issue = settings.alerts.issue
         notify_team = {"id": NOTIFY_EMAIL, "targetType": "Team", "targetIdentifier": settings.team_id}
         sentry.SentryIssueAlert(

@@ -130,9 +130,7 @@ class Autoscaling(_Model):
         if self.min_cu > self.max_cu:
             raise ValueError(f"minCu {self.min_cu} is above maxCu {self.max_cu}; minCu must be <= maxCu")
         if self.max_cu - self.min_cu > 8:
-            raise ValueError(
-                f"maxCu - minCu is {self.max_cu - self.min_cu:g}; Neon allows a spread of at most 8 CU"
-            )
+            raise ValueError(f"maxCu - minCu is {self.max_cu - self.min_cu:g}; Neon allows a spread of at most 8 CU")
         return self
 
 
@@ -263,9 +261,7 @@ def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
             )
         else:
             return settings
-    raise ConfigError(
-        f"stack {stack!r} has invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems)
-    )
+    raise ConfigError(f"stack {stack!r} has invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 def load_settings() -> Settings:

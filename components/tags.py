@@ -26,9 +26,7 @@ class ResourceTags:
 
 def tags_for(settings: Any) -> ResourceTags:
     """The stack's tags: `owner` and `data_class` from the stack file, `env` from `environment`."""
-    return ResourceTags(
-        env=settings.environment, owner=settings.tags.owner, data_class=settings.tags.data_class
-    )
+    return ResourceTags(env=settings.environment, owner=settings.tags.owner, data_class=settings.tags.data_class)
 
 
 class TaggedComponent(pulumi.ComponentResource):

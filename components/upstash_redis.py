@@ -44,6 +44,4 @@ class UpstashRedis(TaggedComponent):
             database.endpoint.apply(lambda host: f"https://{host}")
         )
         self.rest_token: pulumi.Output[str] = pulumi.Output.secret(database.rest_token)
-        self.register_outputs(
-            {"endpoint": self.endpoint, "rest_url": self.rest_url, "rest_token": self.rest_token}
-        )
+        self.register_outputs({"endpoint": self.endpoint, "rest_url": self.rest_url, "rest_token": self.rest_token})

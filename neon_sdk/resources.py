@@ -179,9 +179,7 @@ class Role(_NeonResource):
         name: Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            resource_name, {"project_id": project_id, "branch_id": branch_id, "name": name}, opts
-        )
+        super().__init__(resource_name, {"project_id": project_id, "branch_id": branch_id, "name": name}, opts)
 
 
 class Database(_NeonResource):

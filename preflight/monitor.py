@@ -104,9 +104,7 @@ class RecordingMonitor(mocks.MockMonitor):
                 retain_on_delete=bool(request.retainOnDelete),
                 provider=request.provider,
                 dependencies=list(request.dependencies),
-                property_dependencies={
-                    key: list(deps.urns) for key, deps in request.propertyDependencies.items()
-                },
+                property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
                 additional_secret_outputs=list(request.additionalSecretOutputs),
                 package_ref=request.packageRef,
                 secret_inputs=secret_paths(inputs),

@@ -58,8 +58,7 @@ def test_neon_database_builds_the_application_connection_uri_as_a_secret() -> No
     result = run(program)
     uri = secret_value(result.stack_outputs["uri"])
     assert uri == (
-        "postgresql://portal_app:p%40ss%2Fword%2B1@ep-calm-sea-123.ap-southeast-2.aws.neon.tech/portal"
-        "?sslmode=require"
+        "postgresql://portal_app:p%40ss%2Fword%2B1@ep-calm-sea-123.ap-southeast-2.aws.neon.tech/portal?sslmode=require"
     )
     assert result.stack_outputs["host"] == "ep-calm-sea-123.ap-southeast-2.aws.neon.tech"
     (component,) = result.by_type("motion-mavericks:index:NeonDatabase")
@@ -125,8 +124,7 @@ def test_vercel_site_marks_credentials_sensitive_and_everything_else_not(preview
 
     result = run(program, preview=preview)
     variables = {
-        v.inputs["key"]: v
-        for v in result.by_type("vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable")
+        v.inputs["key"]: v for v in result.by_type("vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable")
     }
     sensitive = {key for key, v in variables.items() if v.inputs["sensitive"]}
     assert sensitive == {"DATABASE_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"}

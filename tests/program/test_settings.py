@@ -33,8 +33,7 @@ def test_config_error_is_a_run_error_so_the_cli_prints_no_traceback() -> None:
         (
             "prod",
             {"neon": {"backupRetentionDays": "thirty"}},
-            "motion-mavericks-portal:neon.backupRetentionDays: found 'thirty'; "
-            "input should be a valid integer",
+            "motion-mavericks-portal:neon.backupRetentionDays: found 'thirty'; input should be a valid integer",
         ),
         ("dev", {"vercel": "syd1"}, "motion-mavericks-portal:vercel: found 'syd1'; input should be"),
         (
