@@ -755,7 +755,7 @@ class AnalyzerHost(AnalyzerClient):
                     project=project,
                     organization=organization or "",
                     dry_run=dry_run,
-                    config=_struct(serialize_properties(config)),
+                    config=json.loads(_config_env(config)),  # map<string, string>, as PULUMI_CONFIG
                     tags=dict(stack_tags or {}),
                 ),
             ),

@@ -1,0 +1,111 @@
+"""Preflight speed, measured (never asserted in tests). Run: `make bench` or
+`venv/bin/python benchmarks/preflight_speed.py [--rounds N] [--check]`.
+
+1. End to end: `python -m preflight` over all stacks, against bare
+   `python -c "import pulumi, pulumi_policy, pulumiverse_vercel, pulumiverse_sentry, upstash_pulumi"`, on the
+   same machine in the same run, alternating. Target: at most 2.5x.
+2. The pack's per-resource cost over the Analyzer protocol: `Analyze` for every resource of the prod
+   stack through the real pack, against the same calls to an empty pack (no policies). Target: at most 2x.
+
+Medians of N rounds. `--check` exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BARE_IMPORT = "import pulumi, pulumi_policy, pulumiverse_vercel, pulumiverse_sentry, upstash_pulumi"
+END_TO_END_TARGET = 2.5
+PER_RESOURCE_TARGET = 2.0
+
+EMPTY_PACK_MAIN = """from pulumi_policy import PolicyPack
+PolicyPack(name="empty", policies=[])
+"""
+EMPTY_PACK_YAML = "runtime: python\nversion: 0.0.1\ndescription: no policies, for measuring protocol cost\n"
+
+
+def timed(command: list[str]) -> float:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
+    start = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def end_to_end(rounds: int) -> tuple[float, float]:
+    bare, preflight = [], []
+    timed([sys.executable, "-m", "preflight"])  # warm the filesystem cache and bytecode
+    for _ in range(rounds):
+        bare.append(timed([sys.executable, "-c", BARE_IMPORT]))
+        preflight.append(timed([sys.executable, "-m", "preflight"]))
+    return statistics.median(bare), statistics.median(preflight)
+
+
+def per_resource(rounds: int) -> tuple[float, float, int]:
+    from preflight.analyzer_host import AnalyzerHost
+    from preflight.monitor import run_program
+    from preflight.project import Project
+    from preflight.runner import _as_resource
+
+    project = Project.load(ROOT)
+    config = project.stack_config("prod")
+    run = run_program(project.main, project.name, "prod", config.values, config.secret_keys)
+    by_urn = {r.urn: r for r in run.registrations}
+    resources = [_as_resource(r, by_urn) for r in run.registrations]
+    plain_config = {key: config.raw(key) for key in config.values}
+
+    def cost(policy_dir: Path) -> float:
+        with AnalyzerHost.start(policy_dir, project=project.name, stack="prod", config=plain_config) as host:
+            host.configure(None)
+            for resource in resources:  # warm-up round
+                host.analyze(resource)
+            samples = []
+            for _ in range(rounds):
+                start = time.perf_counter()
+                for resource in resources:
+                    host.analyze(resource)
+                samples.append((time.perf_counter() - start) / len(resources))
+            return statistics.median(samples)
+
+    with tempfile.TemporaryDirectory() as empty:
+        Path(empty, "PulumiPolicy.yaml").write_text(EMPTY_PACK_YAML)
+        Path(empty, "__main__.py").write_text(EMPTY_PACK_MAIN)
+        baseline = cost(Path(empty))
+    ours = cost(ROOT / "policy")
+    return baseline, ours, len(resources)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    args = parser.parse_args()
+
+    bare, full = end_to_end(args.rounds)
+    ratio = full / bare
+    print(
+        f"end to end: preflight (all stacks) {full:.3f} s, bare import {bare:.3f} s: {ratio:.2f}x "
+        f"(target <= {END_TO_END_TARGET}x)"
+    )
+    empty, ours, count = per_resource(args.rounds)
+    per_ratio = ours / empty
+    print(
+        f"per resource over the protocol ({count} resources, prod): pack {ours * 1e3:.3f} ms, "
+        f"empty pack {empty * 1e3:.3f} ms: {per_ratio:.2f}x (target <= {PER_RESOURCE_TARGET}x)"
+    )
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    missed = ratio > END_TO_END_TARGET or per_ratio > PER_RESOURCE_TARGET
+    return 1 if (args.check and missed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

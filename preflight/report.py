@@ -1,0 +1,210 @@
+"""The preflight report (schema: preflight/schema/report-v1.json), built from each stack's evaluation.
+
+Nothing here judges a resource: verdicts are the policy pack's diagnostics. The residency table only
+shows where each data-holding resource says it lives, next to the pack's `au-data-residency` verdict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from preflight.monitor import Registration, plain
+
+SCHEMA_PATH = Path(__file__).with_name("schema") / "report-v1.json"
+SCHEMA_VERSION = 1
+RESIDENCY_POLICY_PREFIX = "au-data-residency"
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+
+@dataclass
+class Diagnostic:
+    policy: str
+    policy_pack: str
+    enforcement_level: str  # advisory | mandatory | remediate | disabled
+    message: str
+    urn: str = ""
+    description: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "policy": self.policy,
+            "policyPack": self.policy_pack,
+            "enforcementLevel": self.enforcement_level,
+            "description": self.description,
+            "message": self.message,
+            "urn": self.urn,
+        }
+
+
+@dataclass
+class StackResult:
+    name: str
+    registrations: list[Registration] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+    error: str | None = None
+    pack: dict[str, Any] | None = None  # the pack's GetAnalyzerInfo, as JSON
+
+    @property
+    def mandatory(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.enforcement_level == "mandatory"]
+
+    @property
+    def advisory(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.enforcement_level == "advisory"]
+
+    @property
+    def status(self) -> str:
+        if self.error is not None:
+            return "error"
+        return "fail" if self.mandatory else "pass"
+
+
+def exit_code(results: list[StackResult]) -> int:
+    if any(r.status == "error" for r in results):
+        return EXIT_ERROR
+    if any(r.status == "fail" for r in results):
+        return EXIT_VIOLATIONS
+    return EXIT_OK
+
+
+def build_report(project: str, results: list[StackResult]) -> dict[str, Any]:
+    pack = next((r.pack for r in results if r.pack is not None), None)
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "project": project,
+        "generatedAt": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "tool": {
+            "name": "preflight",
+            "pulumi": metadata.version("pulumi"),
+            "pulumiPolicy": metadata.version("pulumi-policy"),
+        },
+        "policyPack": pack,
+        "stacks": [_stack_json(r) for r in results],
+        "summary": {
+            "stacks": len(results),
+            "passed": sum(r.status == "pass" for r in results),
+            "failed": sum(r.status == "fail" for r in results),
+            "errors": sum(r.status == "error" for r in results),
+            "mandatory": sum(len(r.mandatory) for r in results),
+            "advisory": sum(len(r.advisory) for r in results),
+            "exitCode": exit_code(results),
+        },
+    }
+
+
+def _stack_json(result: StackResult) -> dict[str, Any]:
+    return {
+        "name": result.name,
+        "status": result.status,
+        "error": result.error,
+        "unresolved": list(result.unresolved),
+        "resources": [_resource_json(r) for r in result.registrations],
+        "outputs": plain(result.outputs),
+        "diagnostics": [d.as_json() for d in result.diagnostics],
+        "residency": residency_rows(result),
+        "summary": {
+            "resources": len(result.registrations),
+            "mandatory": len(result.mandatory),
+            "advisory": len(result.advisory),
+        },
+    }
+
+
+def _resource_json(r: Registration) -> dict[str, Any]:
+    return {
+        "urn": r.urn,
+        "type": r.type,
+        "name": r.name,
+        "parent": r.parent,
+        "custom": r.custom,
+        "protect": r.protect,
+        "retainOnDelete": r.retain_on_delete,
+        "provider": r.provider,
+        "dependencies": list(r.dependencies),
+        "inputs": plain(r.inputs),
+        "secretInputs": list(r.secret_inputs),
+    }
+
+
+def residency_rows(result: StackResult) -> list[dict[str, str]]:
+    """Each data-holding resource, where it says it lives, and the pack's residency verdict on it."""
+    by_urn = {r.urn: r for r in result.registrations}
+    rows = []
+    for registration in result.registrations:
+        region = _region(registration, by_urn)
+        if region is None:
+            continue
+        verdicts = [
+            d for d in result.diagnostics if d.urn == registration.urn and d.policy.startswith(RESIDENCY_POLICY_PREFIX)
+        ]
+        mandatory = [d for d in verdicts if d.enforcement_level == "mandatory"]
+        if mandatory:
+            verdict, detail = "violation", mandatory[0].message
+        elif verdicts:
+            verdict, detail = "exception", verdicts[0].message
+        else:
+            verdict, detail = "australian", ""
+        rows.append(
+            {
+                "service": _service(registration, by_urn),
+                "resource": registration.name,
+                "type": registration.type,
+                "region": region,
+                "verdict": verdict,
+                "detail": detail,
+            }
+        )
+    return rows
+
+
+def _region(r: Registration, by_urn: dict[str, Registration]) -> str | None:
+    inputs = plain(r.inputs)
+    if r.type in ("neon:index/project:Project", "neon:index/endpoint:Endpoint"):
+        if r.type.endswith("Endpoint") and "regionId" not in inputs:
+            return None
+        return str(inputs.get("regionId", "unset (provider default)"))
+    if r.type == "upstash:index/redisDatabase:RedisDatabase":
+        regions = [str(inputs.get("primaryRegion", inputs.get("region", "unset")))]
+        regions += [f"read {x}" for x in inputs.get("readRegions") or []]
+        return ", ".join(regions)
+    if r.type == "vercel:index/project:Project":
+        functions = (inputs.get("resourceConfig") or {}).get("functionDefaultRegions")
+        legacy = inputs.get("serverlessFunctionRegion")
+        regions = list(functions or []) + ([legacy] if legacy else [])
+        region = "functions " + ", ".join(map(str, regions)) if regions else "unset (Vercel default iad1)"
+        return region + (", failover on" if inputs.get("functionFailover") else "")
+    if r.type == "sentry:index/sentryProject:SentryProject":
+        provider = _provider_of(r, by_urn)
+        url = str(plain(provider.inputs).get("baseUrl", "https://sentry.io/api/")) if provider else "sentry.io"
+        return f"Sentry data storage ({url})"
+    return None
+
+
+def _provider_of(r: Registration, by_urn: dict[str, Registration]) -> Registration | None:
+    # A provider reference is "<urn>::<id>"; the URN itself contains "::".
+    for urn, candidate in by_urn.items():
+        if candidate.type.startswith("pulumi:providers:") and r.provider.startswith(urn + "::"):
+            return candidate
+    return None
+
+
+def _service(r: Registration, by_urn: dict[str, Registration]) -> str:
+    parent = by_urn.get(r.parent)
+    while parent is not None:
+        if parent.type.startswith("motion-mavericks:"):
+            return f"{parent.type.rsplit(':', 1)[-1]} {parent.name}"
+        parent = by_urn.get(parent.parent)
+    return r.type.split(":", 1)[0]
+
+
+def write_json(report: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, sort_keys=False) + "\n", encoding="utf-8")

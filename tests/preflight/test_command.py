@@ -1,0 +1,197 @@
+"""`python -m preflight` as a user runs it: the shipped stacks, and copies of the project made wrong."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.conftest import ROOT
+
+SCHEMA = json.loads((ROOT / "preflight" / "schema" / "report-v1.json").read_text())
+COPIED = ("Pulumi.yaml", "__main__.py", "components", "neon_sdk", "policy", "preflight")
+CREDENTIALS = ("VERCEL_API_TOKEN", "NEON_API_KEY", "UPSTASH_EMAIL", "UPSTASH_API_KEY", "SENTRY_AUTH_TOKEN")
+
+
+def preflight(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run the command with no `pulumi` on PATH and no vendor credential in the environment."""
+    env = {k: v for k, v in os.environ.items() if k not in CREDENTIALS and not k.startswith("PULUMI_")}
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + "/usr/bin:/bin"
+    assert shutil.which("pulumi", path=env["PATH"]) is None
+    return subprocess.run(
+        [sys.executable, "-m", "preflight", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], dict]:
+    report_path = tmp_path_factory.mktemp("report") / "preflight.json"
+    result = preflight("--json", str(report_path))
+    return result, json.loads(report_path.read_text())
+
+
+def project_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "project"
+    copy.mkdir()
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("venv", "__pycache__"))
+        else:
+            shutil.copy(source, copy / name)
+    for stack_file in ROOT.glob("Pulumi.*.yaml"):
+        shutil.copy(stack_file, copy / stack_file.name)
+    return copy
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_every_shipped_stack_passes(shipped) -> None:
+    result, report = shipped
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [s["name"] for s in report["stacks"]] == ["dev", "prod", "staging"]
+    assert all(s["status"] == "pass" for s in report["stacks"])
+    assert report["summary"]["exitCode"] == 0
+    assert "3 stacks: 3 passed, 0 failed" in result.stdout
+    assert "\033[" not in result.stdout, "no colour when piped"
+
+
+def test_the_json_report_validates_against_its_schema(shipped) -> None:
+    _, report = shipped
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    jsonschema.Draft202012Validator(SCHEMA).validate(report)
+    assert report["policyPack"]["policies"], "the pack described itself over GetAnalyzerInfo"
+
+
+def test_the_report_records_types_parents_and_secret_inputs(shipped) -> None:
+    _, report = shipped
+    prod = next(s for s in report["stacks"] if s["name"] == "prod")
+    by_name = {r["name"]: r for r in prod["resources"]}
+    project = by_name["neon-project"]
+    assert project["type"] == "neon:index/project:Project"
+    assert project["parent"] == by_name["neon"]["urn"]
+    assert project["protect"] is True and project["retainOnDelete"] is True
+    database_url = by_name["admin-env-database-url"]
+    assert database_url["secretInputs"] == ["value"]
+    assert database_url["inputs"]["value"] == "[secret]"
+    assert prod["outputs"]["database_connection_uri"] == "[secret]"
+    residency = {row["resource"]: row for row in prod["residency"]}
+    assert residency["neon-project"]["verdict"] == "australian"
+    assert residency["sentry-admin-project"]["verdict"] == "exception"
+
+
+def test_the_text_preview_shows_the_tree_the_violations_and_the_residency_table(shipped) -> None:
+    result, _ = shipped
+    out = result.stdout
+    assert "Stack prod" in out and "Would create:" in out
+    assert "neon:index/project:Project  neon-project  region=aws-ap-southeast-2  retention=30d  protect" in out
+    assert "eviction=off" in out
+    assert "Residency:" in out and "Australian" in out and "EXCEPTION" in out
+
+
+def test_markdown_and_json_formats(tmp_path: Path) -> None:
+    markdown = preflight("--stack", "dev", "--format", "markdown")
+    assert markdown.returncode == 0, markdown.stderr
+    assert markdown.stdout.startswith("## ✅ Preflight: motion-mavericks-portal")
+    assert "| Service | Resource | Region | Residency |" in markdown.stdout
+    as_json = preflight("--stack", "dev", "--format", "json")
+    report = json.loads(as_json.stdout)
+    assert [s["name"] for s in report["stacks"]] == ["dev"]
+
+
+def test_an_unknown_stack_is_a_usage_error() -> None:
+    result = preflight("--stack", "production")
+    assert result.returncode == 2
+    assert "--stack production: no such stack; stacks shipped: dev, prod, staging" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "    region: aws-ap-southeast-2",
+            "    region: aws-us-east-1",
+            "motion-mavericks-portal:neon.region: found 'aws-us-east-1'; is outside Australia",
+        ),
+        (
+            "    backupRetentionDays: 30",
+            "    backupRetentionDays: 7",
+            "motion-mavericks-portal:neon.backupRetentionDays: found 7; is below the prod minimum",
+        ),
+        (
+            "motion-mavericks-portal:environment: prod",
+            "motion-mavericks-portal:environment: qa",
+            "motion-mavericks-portal:environment: found 'qa'; allowed: 'dev', 'staging' or 'prod'",
+        ),
+    ],
+)
+def test_bad_stack_configuration_exits_2_naming_the_problem(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    copy = project_copy(tmp_path)
+    edit(copy / "Pulumi.prod.yaml", old, new)
+    result = preflight("--stack", "prod", cwd=copy)
+    assert result.returncode == 2, result.stdout
+    assert expected in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_missing_owner_tag_exits_2_naming_it(tmp_path: Path) -> None:
+    copy = project_copy(tmp_path)
+    edit(copy / "Pulumi.yaml", "      owner: platform-engineering\n", "")
+    result = preflight("--stack", "staging", cwd=copy)
+    assert result.returncode == 2
+    assert "motion-mavericks-portal:tags.owner: missing" in result.stdout
+
+
+def test_a_program_that_leaves_australia_is_stopped_by_the_pack(tmp_path: Path) -> None:
+    """Bypassing the settings layer (a hand edit) still meets the policy pack: exit 1."""
+    copy = project_copy(tmp_path)
+    edit(copy / "components" / "neon_database.py", "region_id=settings.region", 'region_id="aws-us-east-1"')
+    edit(copy / "components" / "upstash_redis.py", "eviction=False,", "eviction=True,")
+    result = preflight("--stack", "prod", "--json", str(tmp_path / "r.json"), cwd=copy)
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    mandatory = {
+        (d["policy"], d["urn"].rsplit("::", 1)[-1])
+        for d in report["stacks"][0]["diagnostics"]
+        if d["enforcementLevel"] == "mandatory"
+    }
+    assert ("au-data-residency", "neon-project") in mandatory
+    assert ("redis-no-eviction", "upstash-database") in mandatory
+    assert "aws-us-east-1" in result.stdout
+    assert "[mandatory] au-data-residency" in result.stdout
+
+
+def test_a_program_below_retention_or_untagged_is_stopped_by_the_pack(tmp_path: Path) -> None:
+    copy = project_copy(tmp_path)
+    edit(copy / "components" / "neon_database.py", "settings.backup_retention_days * SECONDS_PER_DAY", "86400")
+    edit(copy / "components" / "tags.py", '"owner": self.owner, ', "")
+    result = preflight("--stack", "prod", "--json", str(tmp_path / "r.json"), cwd=copy)
+    assert result.returncode == 1
+    report = json.loads((tmp_path / "r.json").read_text())
+    policies = {d["policy"] for d in report["stacks"][0]["diagnostics"] if d["enforcementLevel"] == "mandatory"}
+    assert {"backup-retention", "required-tags"} <= policies
+
+
+def test_secure_values_and_esc_imports_are_reported_not_resolved(tmp_path: Path) -> None:
+    copy = project_copy(tmp_path)
+    with (copy / "Pulumi.dev.yaml").open("a") as stack_file:
+        stack_file.write("  motion-mavericks-portal:resendApiKey:\n    secure: v1:AAAAdGVzdC1jaXBoZXJ0ZXh0\n")
+        stack_file.write("environment:\n  - motion-mavericks-portal/dev\n")
+    result = preflight("--stack", "dev", "--format", "json", cwd=copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (stack,) = json.loads(result.stdout)["stacks"]
+    assert stack["unresolved"] == [
+        "motion-mavericks-portal:resendApiKey (secure value, not decrypted offline)",
+        "ESC environment 'motion-mavericks-portal/dev' (not resolved offline)",
+    ]
+    assert "v1:AAAA" not in result.stdout
