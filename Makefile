@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 REQS := requirements.txt requirements-dev.txt constraints.txt policy/requirements.txt
 
-.PHONY: preflight test lint format venv constraints clean
+.PHONY: preflight test lint format venv constraints clean bench
 
 $(STAMP): $(REQS)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ preflight: $(STAMP)
 
 test: $(STAMP) lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Speed targets, measured (never asserted in tests): see benchmarks/preflight_speed.py.
+bench: $(STAMP)
+	$(PY) benchmarks/preflight_speed.py $(ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
