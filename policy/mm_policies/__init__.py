@@ -1,0 +1,21 @@
+"""The Motion Mavericks Portal policy pack's policies, importable without starting a pack server.
+
+`policy/__main__.py` builds the one PolicyPack from POLICIES; tests import this package directly.
+"""
+
+from pulumi_policy import Policy
+
+from .residency import au_data_residency, au_data_residency_exceptions
+
+PACK_NAME = "motion-mavericks-portal-policy"
+PACK_DESCRIPTION = (
+    "Guardrails for the Motion Mavericks Portal: Australian data residency, tagging, backups, Redis "
+    "durability, prod protection, sensitive secrets and Sentry alerting."
+)
+
+POLICIES: tuple[Policy, ...] = (
+    au_data_residency,
+    au_data_residency_exceptions,
+)
+
+__all__ = ["PACK_DESCRIPTION", "PACK_NAME", "POLICIES"]

@@ -1,0 +1,38 @@
+"""Resource type tokens the pack judges, as the engine sends them (the providers' schemas)."""
+
+NEON_PROJECT = "neon:index/project:Project"
+NEON_ENDPOINT = "neon:index/endpoint:Endpoint"
+UPSTASH_REDIS = "upstash:index/redisDatabase:RedisDatabase"
+VERCEL_PROJECT = "vercel:index/project:Project"
+VERCEL_ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+VERCEL_ENV_VARS = "vercel:index/projectEnvironmentVariables:ProjectEnvironmentVariables"
+VERCEL_SHARED_ENV_VAR = "vercel:index/sharedEnvironmentVariable:SharedEnvironmentVariable"
+SENTRY_PREFIX = "sentry:"
+SENTRY_PROJECT = "sentry:index/sentryProject:SentryProject"
+SENTRY_ISSUE_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert"
+
+COMPONENT_PREFIX = "motion-mavericks:"  # our components: motion-mavericks:index:VercelSite, ...
+PROVIDER_PREFIX = "pulumi:providers:"
+ENGINE_PREFIX = "pulumi:pulumi:"  # the root Stack and StackReference: the engine's own, never tagged
+
+# Well-known places, so a message says where a region code actually is.
+PLACES = {
+    "aws-ap-southeast-2": "Sydney",
+    "aws-ap-southeast-1": "Singapore",
+    "aws-us-east-1": "N. Virginia",
+    "aws-us-east-2": "Ohio",
+    "aws-us-west-2": "Oregon",
+    "aws-eu-central-1": "Frankfurt",
+    "ap-southeast-2": "Sydney",
+    "ap-southeast-1": "Singapore",
+    "us-east-1": "N. Virginia",
+    "eu-west-1": "Ireland",
+    "syd1": "Sydney",
+    "sin1": "Singapore",
+    "iad1": "Washington, D.C.",
+}
+
+
+def place(region: object) -> str:
+    where = PLACES.get(region) if isinstance(region, str) else None
+    return f" ({where})" if where else ""
