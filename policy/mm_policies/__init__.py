@@ -6,6 +6,7 @@
 from pulumi_policy import Policy
 
 from .residency import au_data_residency, au_data_residency_exceptions
+from .tags import required_tags, required_tags_ancestry
 
 PACK_NAME = "motion-mavericks-portal-policy"
 PACK_DESCRIPTION = (
@@ -16,6 +17,8 @@ PACK_DESCRIPTION = (
 POLICIES: tuple[Policy, ...] = (
     au_data_residency,
     au_data_residency_exceptions,
+    required_tags,
+    required_tags_ancestry,
 )
 
 __all__ = ["PACK_DESCRIPTION", "PACK_NAME", "POLICIES"]
