@@ -5,7 +5,10 @@
 
 from pulumi_policy import Policy
 
+from .protection import prod_data_protection
+from .redis import redis_no_eviction
 from .residency import au_data_residency, au_data_residency_exceptions
+from .retention import backup_retention
 from .tags import required_tags, required_tags_ancestry
 
 PACK_NAME = "motion-mavericks-portal-policy"
@@ -19,6 +22,9 @@ POLICIES: tuple[Policy, ...] = (
     au_data_residency_exceptions,
     required_tags,
     required_tags_ancestry,
+    backup_retention,
+    redis_no_eviction,
+    prod_data_protection,
 )
 
 __all__ = ["PACK_DESCRIPTION", "PACK_NAME", "POLICIES"]
