@@ -9,6 +9,7 @@ from .protection import prod_data_protection
 from .redis import redis_no_eviction
 from .residency import au_data_residency, au_data_residency_exceptions
 from .retention import backup_retention
+from .sensitive_env import secrets_are_sensitive
 from .tags import required_tags, required_tags_ancestry
 
 PACK_NAME = "motion-mavericks-portal-policy"
@@ -25,6 +26,7 @@ POLICIES: tuple[Policy, ...] = (
     backup_retention,
     redis_no_eviction,
     prod_data_protection,
+    secrets_are_sensitive,
 )
 
 __all__ = ["PACK_DESCRIPTION", "PACK_NAME", "POLICIES"]
