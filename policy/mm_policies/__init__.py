@@ -5,6 +5,7 @@
 
 from pulumi_policy import Policy
 
+from .alerting import sentry_alerting, sentry_alerting_dev
 from .protection import prod_data_protection
 from .redis import redis_no_eviction
 from .residency import au_data_residency, au_data_residency_exceptions
@@ -27,6 +28,8 @@ POLICIES: tuple[Policy, ...] = (
     redis_no_eviction,
     prod_data_protection,
     secrets_are_sensitive,
+    sentry_alerting,
+    sentry_alerting_dev,
 )
 
 __all__ = ["PACK_DESCRIPTION", "PACK_NAME", "POLICIES"]

@@ -1,0 +1,68 @@
+"""sentry-alerting (mandatory outside dev) and sentry-alerting-dev (advisory in dev)."""
+
+from __future__ import annotations
+
+import pytest
+from policy_harness import UNKNOWN, flagged, in_process_pack, sentry_issue_alert, sentry_project
+
+MANDATORY = "sentry-alerting"
+ADVISORY = "sentry-alerting-dev"
+
+
+def fixtures():
+    by_dependency = sentry_project("by-dependency", slug=UNKNOWN)
+    by_slug = sentry_project("by-slug", slug="portal-guest", name="Portal Guest")
+    by_name = sentry_project("by-name", slug=UNKNOWN, name="portal-agency")
+    unalerted = sentry_project("unalerted", slug="portal-unalerted", name="portal-unalerted")
+    unprovable = sentry_project("unprovable", slug=UNKNOWN, name=UNKNOWN)
+    return [
+        by_dependency,
+        sentry_issue_alert("alert-by-dependency", for_project=by_dependency, project=UNKNOWN),
+        by_slug,
+        sentry_issue_alert("alert-by-slug", project="portal-guest"),
+        by_name,
+        sentry_issue_alert("alert-by-name", project="portal-agency"),
+        unalerted,
+        unprovable,
+        sentry_issue_alert("alert-for-another-project", project="someone-else"),
+        sentry_issue_alert("alert-unmatchable", project=UNKNOWN),
+    ]
+
+
+UNALERTED = {"unalerted", "unprovable"}
+
+
+@pytest.mark.parametrize(
+    ("stack_name", "config_env"), [("prod", None), ("staging", None), ("dev", "staging"), ("qa", None)]
+)
+def test_blocks_outside_dev(stack, stack_name, config_env):
+    stack(stack_name, environment=config_env)
+    diagnostics = in_process_pack().analyze_stack(fixtures())
+    assert flagged(diagnostics, MANDATORY) == UNALERTED
+    assert flagged(diagnostics, ADVISORY) == set()
+    assert {d.enforcement_level for d in diagnostics if d.policy_name == MANDATORY} == {"mandatory"}
+
+
+@pytest.mark.parametrize("stack_name", ["dev", "dev-jane", "org/portal/dev"])
+def test_advises_in_dev(stack, stack_name):
+    stack(stack_name)
+    diagnostics = in_process_pack().analyze_stack(fixtures())
+    assert flagged(diagnostics, ADVISORY) == UNALERTED
+    assert flagged(diagnostics, MANDATORY) == set()
+    assert {d.enforcement_level for d in diagnostics if d.policy_name == ADVISORY} == {"advisory"}
+
+
+def test_message_names_the_project_and_the_fix(stack):
+    stack("prod")
+    diagnostics = in_process_pack().analyze_stack(fixtures())
+    [message] = [d.message for d in diagnostics if d.policy_name == MANDATORY and d.urn.endswith("::unprovable")]
+    assert 'sentry:index/sentryProject:SentryProject "unprovable"' in message
+    assert "1 issue alert(s) have a project unknown at preview" in message
+    assert "SentryIssueAlert" in message
+
+
+def test_a_project_with_its_alert_passes(stack):
+    stack("prod")
+    project = sentry_project()
+    diagnostics = in_process_pack().analyze_stack([project, sentry_issue_alert(for_project=project)])
+    assert flagged(diagnostics, MANDATORY) | flagged(diagnostics, ADVISORY) == set()
