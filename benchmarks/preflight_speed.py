@@ -5,7 +5,8 @@
    `python -c "import pulumi, pulumi_policy, pulumiverse_vercel, pulumiverse_sentry, upstash_pulumi"`, on the
    same machine in the same run, alternating. Target: at most 2.5x.
 2. The pack's per-resource cost over the Analyzer protocol: `Analyze` for every resource of the prod
-   stack through the real pack, against the same calls to an empty pack (no policies). Target: at most 2x.
+   stack through the real pack, against the same calls to an empty pack (one policy that looks at
+   nothing). Target: at most 2x.
 
 Medians of N rounds. `--check` exits 1 when a target is missed.
 """
