@@ -9,6 +9,7 @@ and a keyword changes one field (`DROP` removes it).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from mm_policies import PACK_NAME, POLICIES
@@ -17,6 +18,7 @@ from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from preflight.analyzer_host import UNKNOWN, AnalyzerClient, Diagnostic, Resource, Secret, make_urn
 
+POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
 PROJECT = "motion-mavericks-portal"
 STACK = "test"
 DROP: Any = object()

@@ -6,16 +6,17 @@ stack and for one with every mistake the seed and a hurried developer would make
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import POLICY_DIR
 from policy_harness import (
     COMPONENT_TAGS,
     DROP,
+    POLICY_DIR,
     PROJECT,
     UNKNOWN,
     Secret,
@@ -265,8 +266,6 @@ def test_the_pack_sees_the_stack_as_the_engine_sets_it(tmp_path, monkeypatch):
     with AnalyzerHost.start(pack, project="proj", stack="prod", config=config, python=sys.executable) as host:
         host.configure(None)
         [diagnostic] = host.analyze(resource("x:index:X", "x", {}))
-    import json
-
     seen = json.loads(diagnostic.message.split("\n", 1)[1])
     assert seen["PULUMI_PROJECT"] == "proj" and seen["PULUMI_STACK"] == "prod" and seen["PULUMI_DRY_RUN"] == "true"
     assert json.loads(seen["PULUMI_CONFIG"]) == {"proj:environment": "prod", "proj:tags": '{"owner": "x"}'}
