@@ -29,8 +29,13 @@ BARE_IMPORT = "import pulumi, pulumi_policy, pulumiverse_vercel, pulumiverse_sen
 END_TO_END_TARGET = 2.5
 PER_RESOURCE_TARGET = 2.0
 
-EMPTY_PACK_MAIN = """from pulumi_policy import PolicyPack
-PolicyPack(name="empty", policies=[])
+# The SDK refuses a pack without policies, so the baseline has one that looks at nothing.
+EMPTY_PACK_MAIN = """from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+PolicyPack(
+    name="empty",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    policies=[ResourceValidationPolicy(name="noop", description="looks at nothing", validate=lambda a, r: None)],
+)
 """
 EMPTY_PACK_YAML = "runtime: python\nversion: 0.0.1\ndescription: no policies, for measuring protocol cost\n"
 
