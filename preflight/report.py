@@ -31,6 +31,14 @@ class Diagnostic:
     urn: str = ""
     description: str = ""
 
+    @property
+    def violation(self) -> str:
+        """The message without the policy description the SDK puts before it."""
+        message = self.message
+        if self.description and message.startswith(self.description + "\n"):
+            message = message[len(self.description) + 1 :]
+        return message.replace("\n", " ")
+
     def as_json(self) -> dict[str, Any]:
         return {
             "policy": self.policy,
@@ -147,9 +155,9 @@ def residency_rows(result: StackResult) -> list[dict[str, str]]:
         ]
         mandatory = [d for d in verdicts if d.enforcement_level == "mandatory"]
         if mandatory:
-            verdict, detail = "violation", mandatory[0].message
+            verdict, detail = "violation", mandatory[0].violation
         elif verdicts:
-            verdict, detail = "exception", verdicts[0].message
+            verdict, detail = "exception", verdicts[0].violation
         else:
             verdict, detail = "australian", ""
         rows.append(
