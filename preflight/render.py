@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from preflight.report import violation_text
+
 SEVERITY_ORDER = ("mandatory", "advisory", "remediate", "disabled")
 
 
@@ -114,11 +116,7 @@ def _grouped(diagnostics: list[dict[str, Any]]) -> list[tuple[str, str, list[dic
 
 
 def _message(diagnostic: dict[str, Any]) -> str:
-    """The violation itself: the policy SDK prefixes every message with the policy's description."""
-    message, description = diagnostic["message"], diagnostic.get("description", "")
-    if description and message.startswith(description + "\n"):
-        message = message[len(description) + 1 :]
-    return message.replace("\n", " ")
+    return violation_text(diagnostic["message"], diagnostic.get("description", ""))
 
 
 def _resource_name(urn: str) -> str:

@@ -22,6 +22,13 @@ RESIDENCY_POLICY_PREFIX = "au-data-residency"
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
 
+def violation_text(message: str, description: str) -> str:
+    """A diagnostic's message without the policy description the policy SDK puts before it."""
+    if description and message.startswith(description + "\n"):
+        message = message[len(description) + 1 :]
+    return message.replace("\n", " ")
+
+
 @dataclass
 class Diagnostic:
     policy: str
@@ -33,11 +40,7 @@ class Diagnostic:
 
     @property
     def violation(self) -> str:
-        """The message without the policy description the SDK puts before it."""
-        message = self.message
-        if self.description and message.startswith(self.description + "\n"):
-            message = message[len(self.description) + 1 :]
-        return message.replace("\n", " ")
+        return violation_text(self.message, self.description)
 
     def as_json(self) -> dict[str, Any]:
         return {
