@@ -25,9 +25,14 @@ test: $(STAMP) lint
 bench: $(STAMP)
 	$(PY) benchmarks/preflight_speed.py $(ARGS)
 
+# The workflows are checked, not hoped for: GitHub's own schemas (vendored in check-jsonschema, so
+# offline) and zizmor's security audit, which exits non-zero on any finding.
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	$(VENV)/bin/zizmor --offline .github/
 
 format: $(STAMP)
 	$(PY) -m ruff format .
