@@ -192,6 +192,7 @@ def test_secure_values_and_esc_imports_are_reported_not_resolved(tmp_path: Path)
     (stack,) = json.loads(result.stdout)["stacks"]
     assert stack["unresolved"] == [
         "motion-mavericks-portal:resendApiKey (secure value, not decrypted offline)",
-        "ESC environment 'motion-mavericks-portal/dev' (not resolved offline)",
+        "ESC environment 'motion-mavericks-portal/dev': no definition esc/dev.yaml in the repository, so the "
+        "configuration it hands over is unknown offline",
     ]
     assert "v1:AAAA" not in result.stdout
