@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumiverse_vercel as vercel
@@ -19,6 +20,8 @@ class SiteServices:
     redis_rest_url: pulumi.Output[str]
     redis_rest_token: pulumi.Output[str]
     sentry_dsn: pulumi.Output[str]
+    # Third-party secrets from 1Password (via ESC): Vercel variable name -> secret value.
+    secrets: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
 
 
 class VercelSite(TaggedComponent):
@@ -85,6 +88,8 @@ class VercelSite(TaggedComponent):
             "SENTRY_ENVIRONMENT": (environment, False),
             "APP_ENV": (environment, False),
         }
+        for key, value in sorted(services.secrets.items()):
+            variables[key] = (value, True)
         flags = {**vercel_settings.feature_flags, **site.feature_flags}
         for flag, enabled in sorted(flags.items()):
             variables[f"NEXT_PUBLIC_FEATURE_{flag}"] = ("true" if enabled else "false", False)

@@ -7,9 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
-from components.settings import PROJECT
+from components.settings import PROJECT, SECRETS
 from preflight.project import REDACTED, Project, ProjectError
+from tests.conftest import ROOT, STACKS
 
 
 def project_with(tmp_path: Path, stack_file: str, esc: dict[str, str] | None = None) -> Project:
@@ -81,3 +83,21 @@ def test_an_import_without_a_definition_in_the_repository_is_named(tmp_path: Pat
 def test_a_malformed_import_or_definition_is_a_project_error(tmp_path, stack_file, esc, expected) -> None:
     with pytest.raises(ProjectError, match=re.escape(expected)):
         project_with(tmp_path, stack_file, esc).stack_config("dev")
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_shipped_stack_imports_its_own_environment_whose_definition_is_only_references(stack: str) -> None:
+    stack_file = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    assert stack_file["environment"] == [f"{PROJECT}/{stack}"]
+    text = (ROOT / "esc" / f"{stack}.yaml").read_text()
+    definition = yaml.safe_load(text)
+    values = definition["values"]
+    assert set(values["pulumiConfig"]) == {f"{PROJECT}:{key}" for key in SECRETS}
+    opened = values["onePassword"]["fn::open::1password-secrets"]
+    # the service-account token is an interpolation from an imported environment, never a literal
+    assert opened["login"] == {"serviceAccountToken": "${onePasswordLogin.serviceAccountToken}"}
+    assert definition["imports"] == [f"{PROJECT}/1password-{stack}"]
+    for name, item in opened["get"].items():
+        assert re.fullmatch(rf"op://mm-portal-{stack}/[a-z-]+/[a-z-]+", item["ref"]), name
+        assert values["pulumiConfig"][f"{PROJECT}:{name}"] == f"${{onePassword.{name}}}"
+    assert "fn::secret" not in text and "ops_" not in text and "ciphertext" not in text
