@@ -24,6 +24,14 @@ class SiteServices:
     secrets: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
 
 
+# Variables whose value Pulumi sets once, at creation, and then leaves to an operator command.
+# DATABASE_URL carries the Neon role's password, which `python -m ops.rotate_neon_password` resets after
+# provisioning and writes to 1Password and to these variables; Pulumi's state keeps the creation-time
+# password, which no longer works. `ignore_changes=["value"]` keeps a later `pulumi up` from writing that
+# stale URL back (see docs/runbooks/rotate-neon-password.md, "Pulumi and the rotated password").
+VALUE_MANAGED_OUTSIDE_PULUMI = frozenset({"DATABASE_URL"})
+
+
 class VercelSite(TaggedComponent):
     """A Vercel project with its domains, deployment retention and environment variables.
 
@@ -103,7 +111,7 @@ class VercelSite(TaggedComponent):
                 # Vercel requires `sensitive` to be explicit; a sensitive value cannot be read back.
                 sensitive=sensitive,
                 targets=list(vercel_settings.variable_targets),
-                opts=self.child(),
+                opts=self.child(ignore_changes=["value"]) if key in VALUE_MANAGED_OUTSIDE_PULUMI else self.child(),
             )
 
         self.project_id: pulumi.Output[str] = project.id

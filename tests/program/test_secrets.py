@@ -63,6 +63,23 @@ def test_missing_secrets_stop_the_program_naming_each_and_where_it_comes_from() 
     assert "Traceback" not in message
 
 
+def test_the_rotated_database_url_is_not_overwritten_by_pulumi(shipped_run: ProgramRun) -> None:
+    """DATABASE_URL's value is set at creation and then owned by ops.rotate_neon_password."""
+    variables = shipped_run.by_type(ENV_VAR)
+    database_urls = [v for v in variables if v.inputs["key"] == "DATABASE_URL"]
+    assert len(database_urls) == 3
+    for variable in variables:
+        expected = ["value"] if variable.inputs["key"] == "DATABASE_URL" else []
+        assert variable.ignore_changes == expected, variable.name
+
+
+def test_neon_role_exposes_no_password_input_pulumi_could_reset(shipped_run: ProgramRun) -> None:
+    (role,) = shipped_run.by_type("neon:index/role:Role")
+    assert "password" in role.additional_secret_outputs
+    assert role.inputs.get("password") is None  # an output only, filled by the provider
+    assert set(role.inputs) <= {"projectId", "branchId", "name", "password"}
+
+
 def test_the_shipped_stacks_get_every_secret_from_their_esc_environment() -> None:
     project = Project.load(ROOT)
     for stack in ("dev", "staging", "prod"):
