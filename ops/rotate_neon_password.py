@@ -247,15 +247,7 @@ class Rotation:
         if self.args.dry_run:
             self.console.say("Dry run: nothing was changed.")
             return EXIT_OK
-        try:
-            return self._execute(plan, path)
-        except OperatorError:
-            raise
-        except Exception:  # a bug in this command: keep its traceback, redacted, and say where things stand
-            raise OperatorError(
-                "internal error (a bug in this command):\n" + traceback.format_exc().rstrip() + "\n" + self._standing(),
-                EXIT_PART_WAY if self.journal is not None else EXIT_NOTHING_CHANGED,
-            ) from None
+        return self._execute(plan, path)
 
     # Step 1: look up everything, change nothing.
     def _settings(self):
@@ -458,6 +450,10 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
         return error.exit_code
     except KeyboardInterrupt:
         console.fail("interrupted. " + rotation._standing())
+        return EXIT_PART_WAY if rotation.journal is not None else EXIT_NOTHING_CHANGED
+    except Exception:  # a bug in this command: its traceback (redacted, as all output) and where things stand
+        console.fail("internal error (a bug in this command):\n" + traceback.format_exc().rstrip())
+        console.fail(rotation._standing())
         return EXIT_PART_WAY if rotation.journal is not None else EXIT_NOTHING_CHANGED
 
 

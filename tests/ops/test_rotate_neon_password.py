@@ -251,3 +251,12 @@ def test_a_role_the_sites_do_not_use_leaves_vercel_alone(vendors: Vendors, capsy
     assert "nothing: the sites' DATABASE_URL uses role 'portal_app', not 'neondb_owner'" in out
     assert vendors.connect.password("itemneonowner0000000000001") == vendors.neon.password
     assert vendors.vercel.calls == []
+
+
+def test_a_bug_shows_its_traceback_redacted_and_where_the_rotation_stands(vendors: Vendors, capsys) -> None:
+    vendors.neon.fail("GET", r"^/projects$", 200, body={"projects": [{"name": "mm-portal-prod"}]})  # no "id"
+    code, _, err = run(vendors, capsys, *ARGS)
+    assert code == 1
+    assert "error: internal error (a bug in this command):\nTraceback" in err and "KeyError: 'id'" in err
+    assert "error: Nothing was changed." in err
+    assert NEON_KEY not in err and vendors.mutations() == []
