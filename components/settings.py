@@ -4,6 +4,9 @@ Everything a component needs comes from here; components never read `pulumi.Conf
 in a stack file stops the program with one `ConfigError` that names each bad key, the value found and
 what is allowed. Australian regions and the seed's retention minimums are refused here already, so a
 bad stack file fails in the program; the policy pack is the second line that catches everything else.
+
+Third-party secrets are not settings: `load_secrets` reads them as secret `pulumi.Output`s (from the
+stack's ESC environment or `pulumi config set --secret`), so no plain copy ever exists in the program.
 """
 
 from __future__ import annotations

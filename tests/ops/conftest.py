@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,4 +75,3 @@ def vendors(
         server.check_handler_errors()
     for server in extra_servers:
         server.clear()
-    assert not os.environ.get("NEON_API_KEY")
