@@ -2,8 +2,8 @@
 
 `RecordingMonitor` is Pulumi's `MockMonitor` plus a record of each `RegisterResource` request: type,
 name, URN, parent, the wire inputs (secrets and unknowns kept in the engine's own encoding), protect,
-retain-on-delete, provider, dependencies, and which inputs are secret. The mocks behave like a preview:
-a new resource's computed outputs are unknown, exactly as `pulumi preview` sees them.
+retain-on-delete, ignore-changes, provider, dependencies, and which inputs are secret. The mocks behave
+like a preview: a new resource's computed outputs are unknown, exactly as `pulumi preview` sees them.
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ class RecordingMonitor(mocks.MockMonitor):
                 additional_secret_outputs=list(request.additionalSecretOutputs),
                 package_ref=request.packageRef,
                 secret_inputs=secret_paths(inputs),
+                ignore_changes=list(request.ignoreChanges),
             )
         )
         return response

@@ -31,6 +31,7 @@ class Registration:
     additional_secret_outputs: list[str]
     package_ref: str = ""
     secret_inputs: list[str] = field(default_factory=list)
+    ignore_changes: list[str] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
