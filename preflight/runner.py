@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gc
 import importlib
 import os
 import pickle
@@ -71,8 +72,15 @@ def evaluate(project: Project, stacks: list[str], policy_dir: Path, progress: Pr
             if pack is not None:
                 packs[stack] = pack
 
-        # The Pulumi SDK and the program's own modules load here, once, while the packs boot.
-        _warm_imports(project)
+        # The Pulumi SDK and the program's own modules load here, once, while the packs boot. Imports only
+        # create objects that live for good, so the collector has nothing to find while they run; and
+        # frozen before the fork, they are never traversed again by the children's collections.
+        gc.disable()
+        try:
+            _warm_imports(project)
+        finally:
+            gc.freeze()
+            gc.enable()
         children = {stack: _fork(stack, _evaluate_stack, project, configs[stack], packs, policy_dir) for stack in packs}
         for pack in packs.values():
             pack.release_engine_port()  # each child serves its Engine service on it now
@@ -152,7 +160,9 @@ def _fork(stack: str, work: Callable[..., StackResult], *args: Any) -> tuple[int
     if pid:
         os.close(write_end)
         return pid, read_end
-    # The child: never return into the parent's code, never run its exit handlers.
+    # The child: never return into the parent's code, never run its exit handlers. It lives for a second
+    # and then exits, so collecting cycles would only cost time.
+    gc.disable()
     status = 0
     try:
         os.close(read_end)
