@@ -1,4 +1,4 @@
-"""UpstashRedis: the share-token cache and rate limiter, primary in Sydney, never evicting keys."""
+"""UpstashRedis: the share-token cache and rate limiter, primary in Sydney, never evicting keys, backed up daily."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import upstash_pulumi as upstash
 
 from components.settings import Upstash
 from components.tags import ResourceTags, TaggedComponent
+from components.upstash_backup import UpstashDailyBackup
 
 
 class UpstashRedis(TaggedComponent):
@@ -14,8 +15,16 @@ class UpstashRedis(TaggedComponent):
 
     Upstash has no second Australian region, so a read region would copy share tokens abroad; regional
     databases are deprecated and refused by Upstash. `eviction=False` is the seed's `noeviction`: a
-    share token must never be dropped to make room. Outputs: `endpoint`, `rest_url`, `rest_token`
-    (secret).
+    share token must never be dropped to make room.
+
+    Daily backup: the Upstash provider has no setting for it, so an `UpstashDailyBackup` (a dynamic
+    provider over Upstash's Developer API, see `components/upstash_backup.py`) enables it on the database,
+    wired by the database's `database_id` output. It carries the database's `protect` and
+    `retain_on_delete`: deleting it disables the backup, so in prod it is as hard to remove as the database,
+    and a database retained on delete keeps its backup. Upstash keeps each daily backup 1 day (3 with the
+    Prod Pack).
+
+    Outputs: `endpoint`, `rest_url`, `rest_token` (secret), `daily_backup_enabled`.
     """
 
     def __init__(
@@ -39,9 +48,22 @@ class UpstashRedis(TaggedComponent):
             auto_scale=settings.auto_scale,
             opts=self.child(protect=protect, retain_on_delete=protect),
         )
+        backup = UpstashDailyBackup(
+            f"{name}-daily-backup",
+            database_id=database.database_id,
+            opts=self.child(protect=protect, retain_on_delete=protect),
+        )
+        self.daily_backup_enabled: pulumi.Output[bool] = backup.daily_backup_enabled
         self.endpoint: pulumi.Output[str] = database.endpoint
         self.rest_url: pulumi.Output[str] = pulumi.Output.secret(
             database.endpoint.apply(lambda host: f"https://{host}")
         )
         self.rest_token: pulumi.Output[str] = pulumi.Output.secret(database.rest_token)
-        self.register_outputs({"endpoint": self.endpoint, "rest_url": self.rest_url, "rest_token": self.rest_token})
+        self.register_outputs(
+            {
+                "endpoint": self.endpoint,
+                "rest_url": self.rest_url,
+                "rest_token": self.rest_token,
+                "daily_backup_enabled": self.daily_backup_enabled,
+            }
+        )

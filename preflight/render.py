@@ -61,6 +61,11 @@ def highlights(resource: dict[str, Any]) -> list[str]:
         shown.append(f"serverlessFunctionRegion={inputs['serverlessFunctionRegion']}")
     if inputs.get("functionFailover"):
         shown.append("functionFailover=on")
+    if "database_id" in inputs:  # the Upstash daily backup: which database (unknown at preview: say whose)
+        target = inputs["database_id"]
+        sources = [urn.rsplit("::", 1)[-1] for urn in resource["dependencies"]]
+        via = f" (from {', '.join(sources)})" if target == "[unknown]" and sources else ""
+        shown.append(f"database_id={target}{via}")
     if "key" in inputs and "sensitive" in inputs:
         shown.append(f"{inputs['key']}{' sensitive' if inputs['sensitive'] is True else ''}")
     if "domain" in inputs:

@@ -21,6 +21,12 @@ RESIDENCY_POLICY_PREFIX = "au-data-residency"
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
+# A Pulumi Python dynamic resource carries its provider as pickled code in the input `__provider`
+# (pulumi/dynamic/dynamic.py): base64 noise to a reader, and often large. Reported by name only.
+DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic"
+DYNAMIC_PROVIDER_KEY = "__provider"
+DYNAMIC_PROVIDER_SHOWN = "[serialized dynamic provider]"
+
 
 def violation_text(message: str, description: str) -> str:
     """A diagnostic's message without the policy description the policy SDK puts before it."""
@@ -140,9 +146,17 @@ def _resource_json(r: Registration) -> dict[str, Any]:
         "retainOnDelete": r.retain_on_delete,
         "provider": r.provider,
         "dependencies": list(r.dependencies),
-        "inputs": plain(r.inputs),
+        "inputs": _inputs(r),
         "secretInputs": list(r.secret_inputs),
     }
+
+
+def _inputs(r: Registration) -> dict[str, Any]:
+    """The wire inputs for a reader: a dynamic resource's pickled provider code is not shown."""
+    inputs = plain(r.inputs)
+    if r.type.startswith(DYNAMIC_TYPE_PREFIX) and DYNAMIC_PROVIDER_KEY in inputs:
+        inputs[DYNAMIC_PROVIDER_KEY] = DYNAMIC_PROVIDER_SHOWN
+    return inputs
 
 
 def residency_rows(result: StackResult) -> list[dict[str, str]]:

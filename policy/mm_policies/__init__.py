@@ -9,7 +9,7 @@ from .alerting import sentry_alerting, sentry_alerting_dev
 from .protection import prod_data_protection
 from .redis import redis_no_eviction
 from .residency import au_data_residency, au_data_residency_exceptions
-from .retention import backup_retention
+from .retention import backup_retention, backup_retention_upstash
 from .sensitive_env import secrets_are_sensitive
 from .tags import required_tags, required_tags_ancestry
 
@@ -25,6 +25,7 @@ POLICIES: tuple[Policy, ...] = (
     required_tags,
     required_tags_ancestry,
     backup_retention,
+    backup_retention_upstash,
     redis_no_eviction,
     prod_data_protection,
     secrets_are_sensitive,

@@ -3,6 +3,11 @@
 NEON_PROJECT = "neon:index/project:Project"
 NEON_ENDPOINT = "neon:index/endpoint:Endpoint"
 UPSTASH_REDIS = "upstash:index/redisDatabase:RedisDatabase"
+# The program's daily-backup resource (components/upstash_backup.py), a Pulumi Python dynamic resource: the
+# SDK types those `pulumi-python:dynamic:Resource`, or `pulumi-python:dynamic/<module>:<name>` when named.
+DYNAMIC_PREFIX = "pulumi-python:dynamic"
+UPSTASH_DAILY_BACKUP = "pulumi-python:dynamic/upstash:DailyBackup"
+UPSTASH_DAILY_BACKUP_KIND = "upstash-daily-backup"  # its `kind` input: what marks a dynamic resource as one
 VERCEL_PROJECT = "vercel:index/project:Project"
 VERCEL_ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 VERCEL_ENV_VARS = "vercel:index/projectEnvironmentVariables:ProjectEnvironmentVariables"

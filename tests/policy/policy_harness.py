@@ -94,6 +94,12 @@ UPSTASH_REDIS = {
     "budget": 50,
     "autoScale": False,
 }
+UPSTASH_DAILY_BACKUP_TYPE = "pulumi-python:dynamic/upstash:DailyBackup"
+UPSTASH_DAILY_BACKUP = {
+    "kind": "upstash-daily-backup",
+    "database_id": UNKNOWN,  # the database's database_id output: unknown until the database exists
+    "__provider": Secret("gASVPwAAAAAAAACMGWNvbXBvbmVudHMudXBzdGFzaF9iYWNrdXCU"),  # a pickle prefix, as sent
+}
 VERCEL_PROJECT = {
     "name": "portal-admin",
     "framework": "nextjs",
@@ -153,6 +159,26 @@ def upstash_redis(
 ):
     props = _changed(UPSTASH_REDIS, changes)
     return resource("upstash:index/redisDatabase:RedisDatabase", resource_name, props, parent=parent, protect=protect)
+
+
+def upstash_daily_backup(
+    resource_name: str = "portal-redis-daily-backup",
+    *,
+    parent: Resource | None = None,
+    for_database: Resource | None = None,
+    type_: str = UPSTASH_DAILY_BACKUP_TYPE,
+    **changes: Any,
+) -> Resource:
+    """A daily-backup resource; `for_database` makes its `database_id` depend on that database, as the
+    database's `database_id` output would."""
+    return resource(
+        type_,
+        resource_name,
+        _changed(UPSTASH_DAILY_BACKUP, changes),
+        parent=parent,
+        property_dependencies={"database_id": [for_database.urn]} if for_database else {},
+        dependencies=[for_database.urn] if for_database else [],
+    )
 
 
 def vercel_project(resource_name: str = "portal-admin", *, parent: Resource | None = None, **changes: Any) -> Resource:

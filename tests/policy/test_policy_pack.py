@@ -19,6 +19,7 @@ EXPECTED_LEVELS = {
     "required-tags": EnforcementLevel.MANDATORY,
     "required-tags-ancestry": EnforcementLevel.MANDATORY,
     "backup-retention": EnforcementLevel.MANDATORY,
+    "backup-retention-upstash": EnforcementLevel.MANDATORY,
     "redis-no-eviction": EnforcementLevel.MANDATORY,
     "prod-data-protection": EnforcementLevel.MANDATORY,
     "secrets-are-sensitive": EnforcementLevel.MANDATORY,
@@ -76,4 +77,9 @@ def test_readme_documents_every_policy():
 
 def test_stack_policies_are_the_ones_that_need_the_whole_stack():
     stack_policies = {p.name for p in POLICIES if isinstance(p, StackValidationPolicy)}
-    assert stack_policies == {"required-tags-ancestry", "sentry-alerting", "sentry-alerting-dev"}
+    assert stack_policies == {
+        "required-tags-ancestry",
+        "backup-retention-upstash",
+        "sentry-alerting",
+        "sentry-alerting-dev",
+    }

@@ -26,6 +26,7 @@ from policy_harness import (
     resource,
     sentry_issue_alert,
     sentry_project,
+    upstash_daily_backup,
     upstash_redis,
     vercel_env_var,
     vercel_project,
@@ -95,12 +96,14 @@ def stack_of(env: str, *, broken: bool = False) -> list[Resource]:
             neon_project("stray", parent=root),
         ]
     else:
+        cache = upstash_redis("portal", parent=redis)
         resources += [
             vercel_project("admin", parent=site),
             vercel_env_var("admin-database-url", parent=site, value=Secret(DB_URL)),
             neon_project("portal", parent=database),
             neon_endpoint("portal-ro", parent=database),
-            upstash_redis("portal", parent=redis),
+            cache,
+            upstash_daily_backup("portal-daily-backup", parent=redis, for_database=cache),
             sentry_issue_alert("admin-new-issues", parent=sentry, for_project=project, project=UNKNOWN),
         ]
     return resources
@@ -124,6 +127,7 @@ def test_get_analyzer_info_describes_every_policy(prod):
         "required-tags": "mandatory",
         "required-tags-ancestry": "mandatory",
         "backup-retention": "mandatory",
+        "backup-retention-upstash": "mandatory",
         "redis-no-eviction": "mandatory",
         "prod-data-protection": "mandatory",
         "secrets-are-sensitive": "mandatory",
@@ -134,6 +138,7 @@ def test_get_analyzer_info_describes_every_policy(prod):
     assert retention.policy_type == "resource" and retention.severity == "high"
     assert retention.config_schema["properties"]["prodMinimumDays"]["default"] == 30
     assert info.policy("sentry-alerting").policy_type == "stack"
+    assert info.policy("backup-retention-upstash").policy_type == "stack"
     assert all(p.remediation_steps and p.url for p in info.policies)
     assert prod.plugin_version()
 
@@ -157,6 +162,7 @@ def test_a_broken_prod_stack_is_blocked_for_each_mistake(prod):
         ("required-tags", "portal"),  # the UpstashRedis component has no data_class
         ("required-tags-ancestry", "stray"),  # a compliant Neon project, but outside any component
         ("backup-retention", "portal"),
+        ("backup-retention-upstash", "portal"),  # the Upstash database has no daily-backup resource
         ("redis-no-eviction", "portal"),
         ("prod-data-protection", "portal"),
         ("secrets-are-sensitive", "admin-database-url"),

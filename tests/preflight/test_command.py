@@ -182,6 +182,50 @@ def test_a_program_below_retention_or_untagged_is_stopped_by_the_pack(tmp_path: 
     assert {"backup-retention", "required-tags"} <= policies
 
 
+def test_the_daily_backup_shows_as_itself_not_as_pickled_code(shipped) -> None:
+    result, report = shipped
+    prod = next(s for s in report["stacks"] if s["name"] == "prod")
+    backup = next(r for r in prod["resources"] if r["name"] == "upstash-daily-backup")
+    assert backup["type"] == "pulumi-python:dynamic/upstash:DailyBackup"
+    assert backup["inputs"] == {
+        "kind": "upstash-daily-backup",
+        "database_id": "[unknown]",
+        "__provider": "[serialized dynamic provider]",
+    }
+    assert "pulumi-python:dynamic/upstash:DailyBackup  upstash-daily-backup  database_id=[unknown] (from " in (
+        result.stdout
+    )
+    pickled = "gASV"  # how every base64 pickle of protocol 4 or later begins
+    assert pickled not in result.stdout and pickled not in json.dumps(report)
+
+
+def test_an_upstash_database_without_daily_backup_is_stopped_by_the_pack(tmp_path: Path) -> None:
+    copy = project_copy(tmp_path)
+    edit(
+        copy / "components" / "upstash_redis.py",
+        """        backup = UpstashDailyBackup(
+            f"{name}-daily-backup",
+            database_id=database.database_id,
+            opts=self.child(protect=protect, retain_on_delete=protect),
+        )
+        self.daily_backup_enabled: pulumi.Output[bool] = backup.daily_backup_enabled""",
+        "        self.daily_backup_enabled = pulumi.Output.from_input(False)",
+    )
+    result = preflight("--stack", "dev", "--json", str(tmp_path / "r.json"), cwd=copy)
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    mandatory = {
+        (d["policy"], d["urn"].rsplit("::", 1)[-1])
+        for d in report["stacks"][0]["diagnostics"]
+        if d["enforcementLevel"] == "mandatory"
+    }
+    assert mandatory == {("backup-retention-upstash", "upstash-database")}
+    assert "[mandatory] backup-retention-upstash (1)" in result.stdout
+    assert 'upstash-database: upstash:index/redisDatabase:RedisDatabase "upstash-database": no daily backup' in (
+        result.stdout
+    )
+
+
 def test_secure_values_and_esc_imports_are_reported_not_resolved(tmp_path: Path) -> None:
     copy = project_copy(tmp_path)
     with (copy / "Pulumi.dev.yaml").open("a") as stack_file:

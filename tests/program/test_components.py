@@ -8,6 +8,7 @@ import pytest
 from components import NeonDatabase, SentryProject, SiteServices, UpstashRedis, VercelSite, sentry_provider
 from components.settings import Settings
 from components.tags import ResourceTags
+from components.upstash_backup import TYPE_TOKEN as UPSTASH_DAILY_BACKUP
 from preflight.monitor import SECRET_SIG, SIG_KEY, ProgramRun, run_under_mocks
 from preflight.project import Project
 from tests.conftest import PREFIX, ROOT
@@ -19,10 +20,12 @@ CREATED = {
     "neon:index/project:Project": {"databaseHost": "ep-calm-sea-123.ap-southeast-2.aws.neon.tech"},
     "neon:index/role:Role": {"password": "p@ss/word+1"},
     "upstash:index/redisDatabase:RedisDatabase": {
+        "databaseId": "6gcefvfd-9627-2tz5-4l71-c5679g19d2g4",
         "endpoint": "mm-portal.upstash.io",
         "restToken": "upstash-token-for-tests",
     },
     "sentry:index/sentryKey:SentryKey": {"dsnPublic": "https://abc@o1.ingest.us.sentry.io/2"},
+    "pulumi-python:dynamic/upstash:DailyBackup": {"daily_backup_enabled": True},
 }
 
 
@@ -87,6 +90,19 @@ def test_upstash_redis_exposes_rest_url_and_token_as_secrets() -> None:
     (database,) = result.by_type("upstash:index/redisDatabase:RedisDatabase")
     assert database.protect and database.retain_on_delete
     assert database.inputs["prodPack"] is True
+
+
+def test_upstash_redis_enables_daily_backup_on_its_own_database_id() -> None:
+    result = run(lambda: UpstashRedis("upstash", settings("dev").upstash, TAGS, protect=False))
+    (component,) = result.by_type("motion-mavericks:index:UpstashRedis")
+    (database,) = result.by_type("upstash:index/redisDatabase:RedisDatabase")
+    (backup,) = result.by_type(UPSTASH_DAILY_BACKUP)
+    assert backup.type == "pulumi-python:dynamic/upstash:DailyBackup" and backup.name == "upstash-daily-backup"
+    assert backup.parent == component.urn
+    assert backup.inputs["database_id"] == "6gcefvfd-9627-2tz5-4l71-c5679g19d2g4", "the database_id output"
+    assert backup.property_dependencies["database_id"] == [database.urn]
+    assert (backup.protect, backup.retain_on_delete) == (False, False), "outside prod deleting it disables backup"
+    assert component.outputs["daily_backup_enabled"] is True
 
 
 def test_sentry_project_uses_the_data_storage_host_and_exports_the_public_dsn() -> None:

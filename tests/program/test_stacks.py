@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from preflight.monitor import SECRET_SIG, SIG_KEY, ProgramRun
+from components.upstash_backup import TYPE_TOKEN as UPSTASH_DAILY_BACKUP
+from preflight.monitor import SECRET_SIG, SIG_KEY, UNKNOWN, ProgramRun
 
 RETENTION_DAYS = {"dev": 7, "staging": 14, "prod": 30}
 TAG_KEYS = {"env", "owner", "data_class"}
@@ -91,6 +92,21 @@ def test_upstash_is_global_with_a_sydney_primary_and_no_eviction(shipped_run: Pr
     assert database.inputs["eviction"] is False
     assert database.inputs["tls"] is True
     assert {"restToken", "password"} <= set(database.additional_secret_outputs)
+
+
+def test_every_upstash_database_has_exactly_one_daily_backup_wired_to_it(shipped_run: ProgramRun) -> None:
+    components = {r.urn: r for r in shipped_run.by_type("motion-mavericks:index:UpstashRedis")}
+    backups = shipped_run.by_type(UPSTASH_DAILY_BACKUP)
+    databases = shipped_run.by_type("upstash:index/redisDatabase:RedisDatabase")
+    assert databases and len(backups) == len(databases)
+    for database in databases:
+        (backup,) = [b for b in backups if b.property_dependencies.get("database_id") == [database.urn]]
+        assert backup.parent == database.parent and backup.parent in components, "inside the same UpstashRedis"
+        assert backup.inputs["kind"] == "upstash-daily-backup"
+        assert backup.inputs["database_id"] == UNKNOWN, "the database's id output, unknown until it exists"
+        assert (backup.protect, backup.retain_on_delete) == (database.protect, database.retain_on_delete)
+        assert set(backup.inputs) == {"database_id", "kind", "__provider"}, "no credential among the inputs"
+        assert backup.secret_inputs == ["__provider"]
 
 
 def test_sentry_projects_have_keys_and_alerts(shipped_run: ProgramRun) -> None:
