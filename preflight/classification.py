@@ -101,9 +101,14 @@ RULES: tuple[Rule, ...] = (
     Rule(("upstash:*",), ("inputs.prodPack",), (BACKUP, COST), "Prod Pack: 3-day backup retention (else 1), priced"),
     Rule(("upstash:*",), ("inputs.eviction",), (BACKUP,), "eviction drops keys (share tokens) under memory pressure"),
     Rule(("*",), ("inputs.*backup*",), (BACKUP,), "a backup setting"),
-    Rule(("*backup*",), ("resource",), (BACKUP,), "a backup resource"),
+    Rule(
+        ("*backup*",),
+        ("resource", "inputs.*", "options.protect", "options.retainOnDelete"),
+        (BACKUP,),
+        "a backup resource, e.g. the Upstash daily backup (`pulumi-python:dynamic/upstash:DailyBackup`)",
+    ),
     Rule(DATA_TYPES, ("resource", "options.protect", "options.retainOnDelete"), (BACKUP,), "a resource holding data"),
-    Rule(("*",), ("policy.backup-retention", "policy.redis-no-eviction"), (BACKUP,), "the pack's backup verdicts"),
+    Rule(("*",), ("policy.backup-retention*", "policy.redis-no-eviction"), (BACKUP,), "the pack's backup verdicts"),
     # Cost: plan, capacity, spend caps, and the tags that allocate cost.
     Rule(
         ("upstash:*",),
