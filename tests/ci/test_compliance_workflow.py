@@ -32,15 +32,23 @@ def test_permissions_are_granted_per_job_only() -> None:
     assert grants == {
         "diff": {"contents": "read"},
         "comment": {"pull-requests": "write"},
-        "register": {"contents": "write", "pull-requests": "read"},
+        "register": {"contents": "read", "pull-requests": "read"},
     }
 
 
-def test_only_the_register_checkout_keeps_credentials() -> None:
+def test_no_checkout_keeps_credentials() -> None:
     checkouts = [s for s in steps() if s.get("uses", "").startswith("actions/checkout@")]
-    kept = [s["name"] for s in checkouts if s["with"]["persist-credentials"] is not False]
-    assert kept == ["Check out the pushed commit"]
-    assert all("persist-credentials" in s["with"] for s in checkouts)
+    assert len(checkouts) == 4
+    assert all(s["with"]["persist-credentials"] is False for s in checkouts)
+
+
+def test_the_register_push_token_is_minted_last_and_kept_from_python() -> None:
+    register = DOC["jobs"]["register"]
+    assert register["environment"] == "compliance-register", "the app's key is only in a main-only environment"
+    names = [s.get("uses", "").split("@")[0] for s in register["steps"]]
+    assert names.index("actions/create-github-app-token") == len(names) - 2
+    push = register["steps"][-1]
+    assert "env -u APP_TOKEN -u GH_TOKEN venv/bin/python -m preflight register append" in push["run"]
 
 
 def test_no_expression_inside_a_script() -> None:
