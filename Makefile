@@ -25,9 +25,14 @@ test: $(STAMP) lint
 bench: $(STAMP)
 	$(PY) benchmarks/preflight_speed.py $(ARGS)
 
+# The workflows are checked, not hoped for: GitHub's own schemas (vendored in check-jsonschema, so
+# offline) and zizmor's security audit, which exits non-zero on any finding.
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	$(VENV)/bin/zizmor --offline .github/
 
 format: $(STAMP)
 	$(PY) -m ruff format .
@@ -36,7 +41,7 @@ format: $(STAMP)
 # Re-pin transitive dependencies after changing a direct pin.
 constraints: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable \
-	  | grep -viE '^(pulumi|pulumi[-_]policy|pulumiverse[-_]sentry|pulumiverse[-_]vercel|upstash[-_]pulumi|pydantic|pyyaml|pytest|pytest[-_]httpserver|ruff|jsonschema|requests|setuptools)==' \
+	  | grep -viE '^(pulumi|pulumi[-_]policy|pulumiverse[-_]sentry|pulumiverse[-_]vercel|upstash[-_]pulumi|pydantic|pyyaml|pytest|pytest[-_]httpserver|ruff|jsonschema|check[-_]jsonschema|zizmor|requests|setuptools)==' \
 	  | { echo '# Exact versions of every transitive dependency, so a fresh machine installs what was tested.'; \
 	      echo '# Regenerate after changing a pin: make constraints'; cat; } > constraints.txt
 

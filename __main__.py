@@ -8,12 +8,14 @@ from components import (
     SiteServices,
     UpstashRedis,
     VercelSite,
+    load_secrets,
     load_settings,
     sentry_provider,
     tags_for,
 )
 
 settings = load_settings()
+secrets = load_secrets()
 tags = tags_for(settings)
 
 database = NeonDatabase("neon", settings.neon, tags, protect=settings.protect_data)
@@ -29,6 +31,7 @@ for site_key, site in settings.vercel.sites.items():
         redis_rest_url=redis.rest_url,
         redis_rest_token=redis.rest_token,
         sentry_dsn=errors.dsn,
+        secrets=secrets.for_site(site_key),
     )
     web = VercelSite(site_key, site, settings.vercel, settings.environment, services, tags)
     pulumi.export(f"{site_key}_url", web.url)

@@ -58,15 +58,15 @@ def end_to_end(rounds: int) -> tuple[float, float]:
 
 def per_resource(rounds: int) -> tuple[float, float, int]:
     from preflight.analyzer_host import AnalyzerHost
+    from preflight.judge import as_resource
     from preflight.monitor import run_program
     from preflight.project import Project
-    from preflight.runner import _as_resource
 
     project = Project.load(ROOT)
     config = project.stack_config("prod")
     run = run_program(project.main, project.name, "prod", config.values, config.secret_keys)
     by_urn = {r.urn: r for r in run.registrations}
-    resources = [_as_resource(r, by_urn) for r in run.registrations]
+    resources = [as_resource(r, by_urn) for r in run.registrations]
     plain_config = {key: config.raw(key) for key in config.values}
 
     def cost(policy_dir: Path) -> float:

@@ -3,7 +3,7 @@
 from components.errors import ConfigError
 from components.neon_database import NeonDatabase
 from components.sentry_project import SentryProject, sentry_provider
-from components.settings import Settings, load_settings
+from components.settings import Secrets, Settings, load_secrets, load_settings
 from components.tags import ResourceTags, tags_for
 from components.upstash_redis import UpstashRedis
 from components.vercel_site import SiteServices, VercelSite
@@ -12,11 +12,13 @@ __all__ = [
     "ConfigError",
     "NeonDatabase",
     "ResourceTags",
+    "Secrets",
     "SentryProject",
     "Settings",
     "SiteServices",
     "UpstashRedis",
     "VercelSite",
+    "load_secrets",
     "load_settings",
     "sentry_provider",
     "tags_for",

@@ -17,7 +17,12 @@ class NeonDatabase(TaggedComponent):
     """A Neon project (default branch `main`), the portal database and the application's role.
 
     Outputs: `host` (the read-write endpoint), `connection_uri` (secret; the application's
-    `DATABASE_URL`), `project_id`.
+    `DATABASE_URL` at creation), `project_id`.
+
+    The role's password is Neon's, generated at creation; `Role.password` is an output only, so nothing
+    in the program can make Pulumi reset it. After provisioning, `python -m ops.rotate_neon_password`
+    resets it outside Pulumi (1Password then holds the only valid one): from then on `connection_uri`
+    carries the stale creation-time password until a `pulumi refresh` reads the role again.
     """
 
     def __init__(
@@ -68,11 +73,12 @@ class NeonDatabase(TaggedComponent):
         self.host: pulumi.Output[str] = project.database_host
         self.connection_uri: pulumi.Output[str] = pulumi.Output.secret(
             pulumi.Output.all(role.name, role.password, project.database_host, database.name).apply(
-                lambda parts: _postgres_uri(*parts)
+                lambda parts: postgres_uri(*parts)
             )
         )
         self.register_outputs({"project_id": self.project_id, "host": self.host, "connection_uri": self.connection_uri})
 
 
-def _postgres_uri(user: str, password: str, host: str, database: str) -> str:
+def postgres_uri(user: str, password: str, host: str, database: str) -> str:
+    """The application's `DATABASE_URL` (also built by the rotation command, so both agree)."""
     return f"postgresql://{quote(user)}:{quote(password, safe='')}@{host}/{quote(database)}?sslmode=require"

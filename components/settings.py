@@ -4,10 +4,16 @@ Everything a component needs comes from here; components never read `pulumi.Conf
 in a stack file stops the program with one `ConfigError` that names each bad key, the value found and
 what is allowed. Australian regions and the seed's retention minimums are refused here already, so a
 bad stack file fails in the program; the policy pack is the second line that catches everything else.
+
+Third-party secrets are not settings: `load_secrets` reads them as secret `pulumi.Output`s (from the
+stack's ESC environment or `pulumi config set --secret`), so no plain copy ever exists in the program.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -276,6 +282,80 @@ def load_settings() -> Settings:
         if value is not None:
             raw[key] = value
     return parse_settings(raw, pulumi.get_stack())
+
+
+def settings_from_stack_config(values: Mapping[str, str], stack: str) -> Settings:
+    """Settings from configuration as the CLI hands it over (`project:key` -> string, objects as JSON),
+    for tools that read a stack file without running the program (`ops/`, tests)."""
+    raw: dict[str, Any] = {}
+    for key in TOP_LEVEL_KEYS:
+        value = values.get(f"{PROJECT}:{key}")
+        if value is None:
+            continue
+        try:
+            raw[key] = json.loads(value)
+        except ValueError:
+            raw[key] = value
+    return parse_settings(raw, stack)
+
+
+# Third-party secrets the sites need: config key -> (Vercel variable, what it is). They come from 1Password
+# through the stack's Pulumi ESC environment (`esc/<environment>.yaml`, handed over under `pulumiConfig`)
+# or, without ESC, from `pulumi config set --secret`. They are never part of `Settings`: the program only
+# ever holds them as secret Outputs. Variable names are the ones the vendors' SDKs read by default.
+SECRETS: dict[str, tuple[str, str]] = {
+    "clerkSecretKey": ("CLERK_SECRET_KEY", "Clerk secret key (server-side session and user API)"),
+    "muxTokenId": ("MUX_TOKEN_ID", "Mux API access token id (uploads, asset management)"),
+    "muxTokenSecret": ("MUX_TOKEN_SECRET", "Mux API access token secret"),
+    "muxSigningKeyId": ("MUX_SIGNING_KEY", "Mux signing key id (signed playback tokens)"),
+    "muxSigningPrivateKey": ("MUX_PRIVATE_KEY", "Mux signing key's private key (base64 PEM)"),
+    "resendApiKey": ("RESEND_API_KEY", "Resend API key (transactional email)"),
+}
+# Which site receives which secret: each only what it uses (least privilege, see docs/secrets.md). The
+# guest site is the public one: it plays shared videos (signed playback) and signs guests in (Clerk), but
+# never uploads to Mux or sends email, so it holds neither the Mux API token nor the Resend key.
+_MUX_PLAYBACK = ("muxSigningKeyId", "muxSigningPrivateKey")
+_MUX_API = ("muxTokenId", "muxTokenSecret")
+SITE_SECRETS: dict[str, tuple[str, ...]] = {
+    "admin": ("clerkSecretKey", *_MUX_API, *_MUX_PLAYBACK, "resendApiKey"),
+    "agency": ("clerkSecretKey", *_MUX_API, *_MUX_PLAYBACK, "resendApiKey"),
+    "guest": ("clerkSecretKey", *_MUX_PLAYBACK),
+}
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """The stack's third-party secrets, each a secret `pulumi.Output`, never a plain string."""
+
+    values: Mapping[str, pulumi.Output[str]]
+
+    def for_site(self, site: str) -> dict[str, pulumi.Output[str]]:
+        """Vercel variable name -> secret value, for the secrets `site` needs."""
+        return {SECRETS[key][0]: self.values[key] for key in SITE_SECRETS[site]}
+
+
+def load_secrets() -> Secrets:
+    """Read every third-party secret as a Pulumi secret; a missing one stops the program, named."""
+    config = pulumi.Config(PROJECT)
+    values: dict[str, pulumi.Output[str]] = {}
+    missing: list[str] = []
+    for key, (variable, what) in SECRETS.items():
+        value = config.get_secret(key)
+        if value is None:
+            sites = ", ".join(site for site, keys in SITE_SECRETS.items() if key in keys)
+            missing.append(f"{PROJECT}:{key}: missing; the {what}, Vercel variable {variable} on {sites}")
+        else:
+            values[key] = value
+    if missing:
+        stack = pulumi.get_stack()
+        raise ConfigError(
+            f"stack {stack!r} is missing secret configuration:\n"
+            + "\n".join(f"  - {problem}" for problem in missing)
+            + f"\nThese come from 1Password through the stack's ESC environment: Pulumi.{stack}.yaml imports it "
+            f"(`environment:`) and esc/<environment>.yaml hands them over under `pulumiConfig`. Without ESC, set "
+            f"each with: pulumi config set --secret {PROJECT}:<key> (see docs/secrets.md)."
+        )
+    return Secrets(values)
 
 
 def _describe(error: Any) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumiverse_vercel as vercel
@@ -19,6 +20,16 @@ class SiteServices:
     redis_rest_url: pulumi.Output[str]
     redis_rest_token: pulumi.Output[str]
     sentry_dsn: pulumi.Output[str]
+    # Third-party secrets from 1Password (via ESC): Vercel variable name -> secret value.
+    secrets: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+
+
+# Variables whose value Pulumi sets once, at creation, and then leaves to an operator command.
+# DATABASE_URL carries the Neon role's password, which `python -m ops.rotate_neon_password` resets after
+# provisioning and writes to 1Password and to these variables; Pulumi's state keeps the creation-time
+# password, which no longer works. `ignore_changes=["value"]` keeps a later `pulumi up` from writing that
+# stale URL back (see docs/runbooks/rotate-neon-password.md, "Pulumi and the rotated password").
+VALUE_MANAGED_OUTSIDE_PULUMI = frozenset({"DATABASE_URL"})
 
 
 class VercelSite(TaggedComponent):
@@ -85,6 +96,8 @@ class VercelSite(TaggedComponent):
             "SENTRY_ENVIRONMENT": (environment, False),
             "APP_ENV": (environment, False),
         }
+        for key, value in sorted(services.secrets.items()):
+            variables[key] = (value, True)
         flags = {**vercel_settings.feature_flags, **site.feature_flags}
         for flag, enabled in sorted(flags.items()):
             variables[f"NEXT_PUBLIC_FEATURE_{flag}"] = ("true" if enabled else "false", False)
@@ -98,7 +111,7 @@ class VercelSite(TaggedComponent):
                 # Vercel requires `sensitive` to be explicit; a sensitive value cannot be read back.
                 sensitive=sensitive,
                 targets=list(vercel_settings.variable_targets),
-                opts=self.child(),
+                opts=self.child(ignore_changes=["value"]) if key in VALUE_MANAGED_OUTSIDE_PULUMI else self.child(),
             )
 
         self.project_id: pulumi.Output[str] = project.id

@@ -3,10 +3,8 @@
 What the engine does, and this module copies (pulumi `sdk/go/common/resource/plugin/analyzer_plugin.go`,
 `pkg/engine/plugins.go`, `pkg/resource/analyzer/config.go`):
 
-- Reads `PulumiPolicy.yaml`, then runs `<venv>/bin/python -u -m pulumi.policy <engine address> .` with the
-  policy directory as working directory and `PULUMI_PROJECT`, `PULUMI_STACK`, `PULUMI_ORGANIZATION`,
-  `PULUMI_DRY_RUN` and `PULUMI_CONFIG` (the stack's decrypted config: strings as they are, anything else
-  as JSON) in the environment. The pack prints its port on stdout.
+- Launches the pack's process (`preflight.pack_process`: `python -u -m pulumi.policy <engine address> .`
+  with the stack in its environment) and serves the Engine service on the address it gave the pack.
 - Calls Handshake (the Python SDK answers UNIMPLEMENTED, which the engine accepts), ConfigureStack,
   GetAnalyzerInfo, then Configure with the *reconciled* policy config: every policy's default level and
   schema defaults, then the pack's initial config, then the `--policy-pack-config` file ("all" first), validated
@@ -24,11 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
@@ -36,10 +30,12 @@ from pathlib import Path
 from typing import Any, Final
 
 import grpc
-import jsonschema
-import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
+
+from preflight.pack_process import AnalyzerHostError, PackProcess, config_env
+from preflight.registrations import SECRET_SIG, SIG_KEY
+from preflight.registrations import UNKNOWN as UNKNOWN_WIRE
 
 __all__ = [
     "UNKNOWN",
@@ -59,17 +55,16 @@ __all__ = [
     "serialize_properties",
 ]
 
-# Wire conventions of the engine (pulumi sdk/go/common/resource/properties.go, plugin/rpc.go).
-SIGNATURE_KEY: Final = "4dabf18193072939515e22adb298388d"
-SECRET_SIGNATURE: Final = "1b47061264138c4ac30d75fd1eb44270"
-UNKNOWN_STRING: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+# Wire conventions of the engine, shared with the recorded registrations.
+SIGNATURE_KEY: Final = SIG_KEY
+SECRET_SIGNATURE: Final = SECRET_SIG
+UNKNOWN_STRING: Final = UNKNOWN_WIRE
 
 ENFORCEMENT_LEVELS: Final = ("advisory", "mandatory", "remediate", "disabled")
 _GRPC_OPTIONS: Final = [
     ("grpc.max_receive_message_length", 400 * 1024 * 1024),
     ("grpc.max_send_message_length", 400 * 1024 * 1024),
 ]
-_STDERR_TAIL: Final = 4000
 
 
 class _Unknown:
@@ -175,10 +170,6 @@ class LogMessage:
     severity: str
     message: str
     urn: str
-
-
-class AnalyzerHostError(RuntimeError):
-    """The pack could not be started, or an RPC to it failed."""
 
 
 class PolicyConfigError(AnalyzerHostError):
@@ -372,6 +363,8 @@ def reconcile_policy_config(
             continue
         schema = {"type": "object", **policy.config_schema}
         properties = result.get(policy.name, (None, None))[1] or {}
+        import jsonschema  # on first use: the preflight loads it in a judging thread, not before the program runs
+
         validator = jsonschema.Draft7Validator(schema)
         for error in sorted(validator.iter_errors(properties), key=lambda e: list(e.path)):
             where = "/".join(str(part) for part in error.path)
@@ -529,49 +522,6 @@ class _EngineService(engine_pb2_grpc.EngineServicer):
         return engine_pb2.SetRootResourceResponse()
 
 
-def _load_policy_project(policy_dir: Path) -> dict[str, Any]:
-    path = policy_dir / "PulumiPolicy.yaml"
-    try:
-        project = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise AnalyzerHostError(f"failed to load Pulumi policy project located at {policy_dir}: {error}") from error
-    runtime = project.get("runtime")
-    runtime_name = runtime.get("name") if isinstance(runtime, Mapping) else runtime
-    if runtime_name != "python":
-        raise AnalyzerHostError(f"{path}: runtime is {runtime_name!r}; this host starts Python packs only")
-    return project
-
-
-def _pack_python(policy_dir: Path, project: Mapping[str, Any]) -> str:
-    """The pack's virtualenv interpreter if it exists (what the engine runs), else this interpreter."""
-    runtime = project.get("runtime")
-    options = runtime.get("options", {}) if isinstance(runtime, Mapping) else {}
-    virtualenv = options.get("virtualenv") if isinstance(options, Mapping) else None
-    if virtualenv:
-        candidate = (policy_dir / str(virtualenv)).resolve() / "bin" / "python"
-        if candidate.exists():
-            return str(candidate)
-    return sys.executable
-
-
-def _config_env(config: Mapping[str, Any]) -> str:
-    # The engine's PropertyMapToConfig: top-level strings as they are, anything else as JSON.
-    encoded = {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
-    return json.dumps(encoded)
-
-
-def _drain(stream: Any, sink: list[str], first_line: queue.Queue[str] | None = None) -> None:
-    for index, raw in enumerate(iter(stream.readline, b"")):
-        line = raw.decode("utf-8", errors="replace")
-        if index == 0 and first_line is not None:
-            first_line.put(line)
-        else:
-            sink.append(line)
-    stream.close()
-    if first_line is not None:
-        first_line.put("")  # end of stream before a port: the reader below sees an empty line
-
-
 class AnalyzerHost(AnalyzerClient):
     """A policy pack in its own process, started and spoken to as the engine does. Use as a context manager."""
 
@@ -579,24 +529,17 @@ class AnalyzerHost(AnalyzerClient):
         self,
         stub: Any,
         *,
-        process: subprocess.Popen[bytes],
+        pack: PackProcess,
         channel: grpc.Channel,
         engine_server: grpc.Server,
         engine_service: _EngineService,
-        stdout: list[str],
-        stderr: list[str],
-        threads: Sequence[threading.Thread],
-        pack_version: str,
         rpc_timeout: float,
     ) -> None:
-        super().__init__(stub, pack_version=pack_version, rpc_timeout=rpc_timeout)
-        self._process = process
+        super().__init__(stub, pack_version=pack.pack_version, rpc_timeout=rpc_timeout)
+        self._pack = pack
         self._channel = channel
         self._engine_server = engine_server
         self._engine_service = engine_service
-        self._stdout = stdout
-        self._stderr = stderr
-        self._threads = threads
 
     @classmethod
     def start(
@@ -617,74 +560,52 @@ class AnalyzerHost(AnalyzerClient):
 
         `python` defaults to the interpreter of the pack's `virtualenv` when that exists, else this one.
         """
-        policy_dir = Path(policy_dir).resolve()
-        policy_project = _load_policy_project(policy_dir)
-        config = dict(config or {})
+        pack = PackProcess.launch(
+            policy_dir,
+            project=project,
+            stack=stack,
+            config=config,
+            organization=organization,
+            dry_run=dry_run,
+            python=python,
+        )
+        return cls.connect(pack, stack_tags=stack_tags, startup_timeout=startup_timeout, rpc_timeout=rpc_timeout)
 
+    @classmethod
+    def connect(
+        cls,
+        pack: PackProcess,
+        *,
+        stack_tags: Mapping[str, str] | None = None,
+        startup_timeout: float = 60.0,
+        rpc_timeout: float = 60.0,
+    ) -> AnalyzerHost:
+        """Serve the Engine service on the pack's reserved address, wait for the pack, and hand it the stack.
+
+        On failure the pack is stopped; on success the host owns it.
+        """
         engine_service = _EngineService()
         engine_server = grpc.server(futures.ThreadPoolExecutor(max_workers=2), options=_GRPC_OPTIONS)
         engine_pb2_grpc.add_EngineServicer_to_server(engine_service, engine_server)
-        engine_port = engine_server.add_insecure_port("127.0.0.1:0")
-        engine_server.start()
-        engine_address = f"127.0.0.1:{engine_port}"
-
-        # Hermetic: nothing from the caller's shell may pose as this stack's config.
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith("PULUMI_CONFIG")
-            and key not in {"PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_ORGANIZATION", "PULUMI_DRY_RUN"}
-        }
-        env.update(PULUMI_PROJECT=project, PULUMI_STACK=stack, PULUMI_DRY_RUN="true" if dry_run else "false")
-        if organization:
-            env["PULUMI_ORGANIZATION"] = organization
-        if config:
-            env["PULUMI_CONFIG"] = _config_env(config)
-
-        command = [python or _pack_python(policy_dir, policy_project), "-u", "-m", "pulumi.policy"]
-        command += [engine_address, "."]
-        try:
-            process = subprocess.Popen(
-                command,
-                cwd=policy_dir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-        except OSError as error:
-            engine_server.stop(0)
-            raise AnalyzerHostError(f"could not run {command[0]}: {error}") from error
-
-        stdout: list[str] = []
-        stderr: list[str] = []
-        first_line: queue.Queue[str] = queue.Queue()
-        threads = [
-            threading.Thread(target=_drain, args=(process.stdout, stdout, first_line), daemon=True),
-            threading.Thread(target=_drain, args=(process.stderr, stderr), daemon=True),
-        ]
-        for thread in threads:
-            thread.start()
-
-        host: AnalyzerHost | None = None
         channel: grpc.Channel | None = None
+        host: AnalyzerHost | None = None
         try:
-            port = cls._wait_for_port(process, first_line, stderr, threads[1], startup_timeout, policy_dir)
+            if engine_server.add_insecure_port(pack.engine_address) != pack.engine_port:
+                raise AnalyzerHostError(f"could not serve the Engine service on {pack.engine_address}")
+            engine_server.start()
+            pack.release_engine_port()
+            port = pack.wait_for_port(startup_timeout)
             channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
             grpc.channel_ready_future(channel).result(timeout=startup_timeout)
             host = cls(
                 analyzer_pb2_grpc.AnalyzerStub(channel),
-                process=process,
+                pack=pack,
                 channel=channel,
                 engine_server=engine_server,
                 engine_service=engine_service,
-                stdout=stdout,
-                stderr=stderr,
-                threads=threads,
-                pack_version=str(policy_project.get("version") or ""),
                 rpc_timeout=rpc_timeout,
             )
-            host._handshake(engine_address, policy_dir, project, stack, organization, dry_run, config, stack_tags)
+            host._handshake(stack_tags)
             return host
         except BaseException as error:
             if host is not None:
@@ -692,70 +613,32 @@ class AnalyzerHost(AnalyzerClient):
             else:
                 if channel is not None:
                     channel.close()
-                _stop(process)
+                pack.stop()
                 engine_server.stop(0)
             if isinstance(error, grpc.FutureTimeoutError):
-                raise AnalyzerHostError(f"policy pack at {policy_dir} printed a port but never answered") from error
+                raise AnalyzerHostError(
+                    f"policy pack at {pack.policy_dir} printed a port but never answered"
+                ) from error
             raise
 
-    @staticmethod
-    def _wait_for_port(
-        process: subprocess.Popen[bytes],
-        first_line: queue.Queue[str],
-        stderr: list[str],
-        stderr_reader: threading.Thread,
-        timeout: float,
-        policy_dir: Path,
-    ) -> int:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = first_line.get(timeout=0.1)
-                break
-            except queue.Empty:
-                if time.monotonic() > deadline:
-                    _stop(process)
-                    raise AnalyzerHostError(
-                        f"policy pack at {policy_dir} printed no port within {timeout:.0f} s; its stderr:\n"
-                        + _tail(stderr)
-                    ) from None
-        try:
-            return int(line.strip())
-        except ValueError:
-            _stop(process)
-            stderr_reader.join(timeout=5)  # so the message below carries all of it
-            raise AnalyzerHostError(
-                f"policy pack at {policy_dir} did not start (exit code {process.poll()}, first line {line.strip()!r});"
-                f" its stderr:\n{_tail(stderr)}"
-            ) from None
-
-    def _handshake(
-        self,
-        engine_address: str,
-        policy_dir: Path,
-        project: str,
-        stack: str,
-        organization: str | None,
-        dry_run: bool,
-        config: Mapping[str, Any],
-        stack_tags: Mapping[str, str] | None,
-    ) -> None:
-        directory = str(policy_dir)
+    def _handshake(self, stack_tags: Mapping[str, str] | None) -> None:
+        pack = self._pack
+        directory = str(pack.policy_dir)
         requests = [
             (
                 "Handshake",
                 analyzer_pb2.AnalyzerHandshakeRequest(
-                    engine_address=engine_address, root_directory=directory, program_directory=directory
+                    engine_address=pack.engine_address, root_directory=directory, program_directory=directory
                 ),
             ),
             (
                 "ConfigureStack",
                 analyzer_pb2.AnalyzerStackConfigureRequest(
-                    stack=stack,
-                    project=project,
-                    organization=organization or "",
-                    dry_run=dry_run,
-                    config=json.loads(_config_env(config)),  # map<string, string>, as PULUMI_CONFIG
+                    stack=pack.stack,
+                    project=pack.project,
+                    organization=pack.organization or "",
+                    dry_run=pack.dry_run,
+                    config=json.loads(config_env(pack.config)),  # map<string, string>, as PULUMI_CONFIG
                     tags=dict(stack_tags or {}),
                 ),
             ),
@@ -769,7 +652,11 @@ class AnalyzerHost(AnalyzerClient):
 
     def _rpc_error(self, method: str, error: grpc.RpcError) -> AnalyzerHostError:
         base = super()._rpc_error(method, error)
-        return AnalyzerHostError(f"{base}\npolicy pack stderr:\n{_tail(self._stderr)}")
+        return AnalyzerHostError(f"{base}\npolicy pack stderr:\n{self._pack.stderr_tail()}")
+
+    @property
+    def pack(self) -> PackProcess:
+        return self._pack
 
     @property
     def logs(self) -> list[LogMessage]:
@@ -778,19 +665,17 @@ class AnalyzerHost(AnalyzerClient):
 
     @property
     def stderr(self) -> str:
-        return "".join(self._stderr)
+        return self._pack.stderr
 
     @property
     def stdout(self) -> str:
         """What the pack printed after its port."""
-        return "".join(self._stdout)
+        return self._pack.stdout
 
     def close(self) -> None:
         """Stop the pack process and the engine service. Safe to call twice."""
         self._channel.close()
-        _stop(self._process)
-        for thread in self._threads:
-            thread.join(timeout=5)
+        self._pack.stop()
         self._engine_server.stop(0)
 
     def __enter__(self) -> AnalyzerHost:
@@ -798,18 +683,3 @@ class AnalyzerHost(AnalyzerClient):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
-def _tail(lines: Sequence[str]) -> str:
-    text = "".join(lines)
-    return text[-_STDERR_TAIL:] if text else "(empty)"

@@ -2,8 +2,8 @@
 
 `RecordingMonitor` is Pulumi's `MockMonitor` plus a record of each `RegisterResource` request: type,
 name, URN, parent, the wire inputs (secrets and unknowns kept in the engine's own encoding), protect,
-retain-on-delete, provider, dependencies, and which inputs are secret. The mocks behave like a preview:
-a new resource's computed outputs are unknown, exactly as `pulumi preview` sees them.
+retain-on-delete, ignore-changes, provider, dependencies, and which inputs are secret. The mocks behave
+like a preview: a new resource's computed outputs are unknown, exactly as `pulumi preview` sees them.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextvars
 import runpy
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,47 +21,22 @@ from pulumi.runtime.settings import SETTINGS, get_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-SECRET_SIG = rpc._special_secret_sig
-SIG_KEY = rpc._special_sig_key
-UNKNOWN = rpc.UNKNOWN
+from preflight.registrations import SECRET_SIG, SIG_KEY, UNKNOWN, ProgramRun, Registration, plain, secret_paths
 
-
-@dataclass
-class Registration:
-    type: str
-    name: str
-    urn: str
-    custom: bool
-    parent: str
-    inputs: dict[str, Any]  # wire encoding: secrets as {SIG_KEY: SECRET_SIG, "value": v}, unknowns UNKNOWN
-    protect: bool
-    retain_on_delete: bool
-    provider: str
-    dependencies: list[str]
-    property_dependencies: dict[str, list[str]]
-    additional_secret_outputs: list[str]
-    package_ref: str = ""
-    secret_inputs: list[str] = field(default_factory=list)
-    outputs: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class ProgramRun:
-    project: str
-    stack: str
-    registrations: list[Registration]
-    packages: list[dict[str, str]]
-
-    @property
-    def stack_outputs(self) -> dict[str, Any]:
-        root = next((r for r in self.registrations if r.type == "pulumi:pulumi:Stack"), None)
-        return root.outputs if root else {}
-
-    def by_type(self, type_: str) -> list[Registration]:
-        return [r for r in self.registrations if r.type == type_]
-
-    def by_urn(self, urn: str) -> Registration | None:
-        return next((r for r in self.registrations if r.urn == urn), None)
+__all__ = [
+    "SECRET_SIG",
+    "SIG_KEY",
+    "UNKNOWN",
+    "PreviewMocks",
+    "ProgramRun",
+    "ProgramUsesInvoke",
+    "RecordingMonitor",
+    "Registration",
+    "plain",
+    "run_program",
+    "run_under_mocks",
+    "secret_paths",
+]
 
 
 class PreviewMocks(pulumi.runtime.Mocks):
@@ -108,6 +82,7 @@ class RecordingMonitor(mocks.MockMonitor):
                 additional_secret_outputs=list(request.additionalSecretOutputs),
                 package_ref=request.packageRef,
                 secret_inputs=secret_paths(inputs),
+                ignore_changes=list(request.ignoreChanges),
             )
         )
         return response
@@ -186,33 +161,3 @@ def run_under_mocks(
     if root is not None:
         root.outputs = exports
     return result
-
-
-def secret_paths(value: Any, path: str = "") -> list[str]:
-    """Property paths (`a.b[0]`) whose value is a secret, in wire encoding."""
-    if isinstance(value, dict):
-        if value.get(SIG_KEY) == SECRET_SIG:
-            return [path]
-        found: list[str] = []
-        for key, item in value.items():
-            found += secret_paths(item, f"{path}.{key}" if path else key)
-        return found
-    if isinstance(value, list):
-        found = []
-        for index, item in enumerate(value):
-            found += secret_paths(item, f"{path}[{index}]")
-        return found
-    return []
-
-
-def plain(value: Any) -> Any:
-    """The wire value with secrets replaced by a redacted marker and unknowns by `None`-like text."""
-    if isinstance(value, dict):
-        if value.get(SIG_KEY) == SECRET_SIG:
-            return "[secret]"
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    if value == UNKNOWN:
-        return "[unknown]"
-    return value

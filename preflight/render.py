@@ -138,13 +138,14 @@ def text(report: dict[str, Any], style: Style) -> str:
     for stack in report["stacks"]:
         status = {"pass": style.green("PASS"), "fail": style.red("FAIL"), "error": style.red("ERROR")}
         out.append(style.bold(f"Stack {stack['name']}") + f"  {status[stack['status']]}  {_stack_summary(stack)}")
+        # Before an error too: an unresolved import is often why the program stopped.
+        for item in stack["unresolved"]:
+            out.append(style.yellow(f"  not resolved offline: {item}"))
         if stack["error"]:
             out.append(style.red("  could not be evaluated:"))
             out += [f"    {line}" for line in stack["error"].splitlines()]
             out.append("")
             continue
-        for item in stack["unresolved"]:
-            out.append(style.yellow(f"  not resolved offline: {item}"))
         out.append("  Would create:")
         out += _tree_lines(stack, style)
         out.append("")
@@ -209,11 +210,13 @@ def markdown(report: dict[str, Any]) -> str:
         out.append(f"| `{stack['name']}` | {stack['status']} | {s['resources']} | {s['mandatory']} | {s['advisory']} |")
     for stack in report["stacks"]:
         out += ["", f"### Stack `{stack['name']}`", ""]
+        for item in stack["unresolved"]:
+            out.append(f"- not resolved offline: {_md(item)}")
+        if stack["unresolved"]:
+            out.append("")  # a list runs into whatever follows it without a blank line
         if stack["error"]:
             out += ["Could not be evaluated:", "", "```", stack["error"], "```"]
             continue
-        for item in stack["unresolved"]:
-            out.append(f"- not resolved offline: {_md(item)}")
         if stack["diagnostics"]:
             out += ["| Level | Policy | Resource | Message |", "|---|---|---|---|"]
             for level, policy, items in _grouped(stack["diagnostics"]):

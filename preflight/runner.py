@@ -1,8 +1,11 @@
-"""Evaluate stacks: each in a forked worker that runs the program under the mock monitor while its
-policy pack boots, then drives the pack over the Analyzer protocol exactly as the engine would.
+"""Evaluate stacks, as fast as two cores allow.
 
-The parent imports the Pulumi SDK and the program's modules once, before forking, so every worker
-starts warm; it creates no gRPC channel or server itself (gRPC objects do not survive a fork).
+1. Every stack's policy pack is launched first (`PackProcess.launch`, standard library only), so the
+   packs boot in their own processes while this one imports the Pulumi SDK and the program's modules.
+2. Then one child per stack is forked: warm, it runs the program under the mock monitor and drives its
+   pack over the Analyzer protocol, as the engine would, and sends its `StackResult` back pickled.
+
+No gRPC object exists before the fork (they do not survive one); each child creates its own.
 """
 
 from __future__ import annotations
@@ -10,20 +13,22 @@ from __future__ import annotations
 import ast
 import contextlib
 import importlib
-import multiprocessing
+import os
+import pickle
+import selectors
 import sys
 import threading
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from preflight.analyzer_host import AnalyzerHost, AnalyzerHostError, ProviderResource, Resource
-from preflight.monitor import ProgramRun, Registration, run_program
+from preflight.pack_process import AnalyzerHostError, PackProcess
 from preflight.project import Project, ProjectError, StackConfig
-from preflight.report import Diagnostic, StackResult
+from preflight.report import StackResult
 
-POLICY_CONFIG_DIR = "config"  # policy/config/<stack>.json, passed as --policy-pack-config would be
+if TYPE_CHECKING:
+    from preflight.registrations import ProgramRun
 
 
 class Progress:
@@ -32,13 +37,15 @@ class Progress:
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.states: dict[str, str] = {}
+        self._lock = threading.Lock()
 
     def update(self, stack: str, state: str) -> None:
-        self.states[stack] = state
-        if self.enabled:
-            line = "  ".join(f"{name}: {s}" for name, s in self.states.items())
-            sys.stderr.write(f"\r\033[Kpreflight  {line}")
-            sys.stderr.flush()
+        with self._lock:
+            self.states[stack] = state
+            if self.enabled:
+                line = "  ".join(f"{name}: {s}" for name, s in self.states.items())
+                sys.stderr.write(f"\r\033[Kpreflight  {line}")
+                sys.stderr.flush()
 
     def done(self) -> None:
         if self.enabled and self.states:
@@ -47,156 +54,153 @@ class Progress:
 
 
 def evaluate(project: Project, stacks: list[str], policy_dir: Path, progress: Progress) -> list[StackResult]:
-    _warm_imports(project)
-    for stack in stacks:
-        progress.update(stack, "running")
-    results: dict[str, StackResult] = {}
-    if len(stacks) == 1:
-        results[stacks[0]] = evaluate_stack(project, stacks[0], policy_dir)
-    else:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=len(stacks), mp_context=context) as pool:
-            futures = {pool.submit(evaluate_stack, project, stack, policy_dir): stack for stack in stacks}
-            for future in as_completed(futures):
-                stack = futures[future]
-                try:
-                    results[stack] = future.result()
-                except Exception as exc:  # a worker that died is a bug, reported as one
-                    results[stack] = StackResult(stack, error=f"preflight worker failed: {exc!r}")
-                progress.update(stack, results[stack].status)
+    """Each stack's registrations and its pack's verdict, in the order of `stacks`."""
+    results = {stack: StackResult(stack) for stack in stacks}
+    configs: dict[str, StackConfig] = {}
+    packs: dict[str, PackProcess] = {}
+    try:
+        for stack in stacks:
+            progress.update(stack, "starting")
+            try:
+                configs[stack] = config = project.stack_config(stack)
+            except ProjectError as exc:
+                results[stack].error = str(exc)
+                continue
+            results[stack].unresolved = list(config.unresolved)
+            pack = _launch(policy_dir, project, config, results[stack])
+            if pack is not None:
+                packs[stack] = pack
+
+        # The Pulumi SDK and the program's own modules load here, once, while the packs boot.
+        _warm_imports(project)
+        children = {stack: _fork(stack, _evaluate_stack, project, configs[stack], packs, policy_dir) for stack in packs}
+        for pack in packs.values():
+            pack.release_engine_port()  # each child serves its Engine service on it now
+        for stack in children:
+            progress.update(stack, "running")
+        for stack, result in _collect(children):
+            if result is None:
+                results[stack].error = "preflight worker ended without a result"
+            else:
+                results[stack] = result
+            progress.update(stack, results[stack].status)
+    finally:
+        for pack in packs.values():  # each child killed its pack; reap them here (or kill, if interrupted)
+            pack.stop()
     return [results[stack] for stack in stacks]
 
 
+def _launch(policy_dir: Path, project: Project, config: StackConfig, result: StackResult) -> PackProcess | None:
+    try:
+        plain_config = {key: config.raw(key) for key in config.values}
+        return PackProcess.launch(policy_dir, project=project.name, stack=config.name, config=plain_config)
+    except (AnalyzerHostError, OSError) as exc:
+        result.error = f"policy pack could not be started: {exc}"
+        return None
+
+
 def _warm_imports(project: Project) -> None:
-    """Import the modules the program imports, once, so forked workers do not each pay for them."""
+    """Import what every child needs, once, before forking: the host, the SDK and the program's modules."""
+    import jsonschema  # noqa: F401 - the host validates policy config with it in every child
+
+    import preflight.judge  # the Analyzer host and, through it, the SDK's protocol modules
+    import preflight.monitor  # noqa: F401 - the SDK's runtime and its mocks
+
     root = str(project.root)
     if root not in sys.path:
         sys.path.insert(0, root)
     try:
         tree = ast.parse(project.main.read_text(encoding="utf-8"))
     except (OSError, SyntaxError):
-        return  # the worker reports it, with the program's own message
+        return  # the child reports it, with the program's own message
     names = {alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names}
     names |= {node.module for node in tree.body if isinstance(node, ast.ImportFrom) and node.module}
     for name in sorted(names):
-        # A failure here is reported by the worker's run, where the program has it.
+        # A failure here is reported by the child's run, where the program has it.
         with contextlib.suppress(Exception):
             importlib.import_module(name)
 
 
-def evaluate_stack(project: Project, stack: str, policy_dir: Path) -> StackResult:
-    """The program's registrations for one stack and the pack's verdict on them."""
-    try:
-        config = project.stack_config(stack)
-    except ProjectError as exc:
-        return StackResult(stack, error=str(exc))
-    result = StackResult(stack, unresolved=list(config.unresolved))
+def _evaluate_stack(
+    project: Project, config: StackConfig, packs: dict[str, PackProcess], policy_dir: Path
+) -> StackResult:
+    """In a child: run the program for one stack, then have its pack judge what it registered."""
+    pack = packs[config.name]
+    for other in packs.values():
+        if other is not pack:
+            other.release_engine_port()  # this process's copy only; the other child serves that port
+    result = StackResult(config.name, unresolved=list(config.unresolved))
+    run = _run(project, config, result)
+    if run is None:
+        pack.stop()
+        return result
+    result.registrations = run.registrations
+    result.outputs = run.stack_outputs
+    from preflight.judge import judge
 
-    booting: dict[str, Any] = {}
-    boot = threading.Thread(target=_start_pack, args=(policy_dir, project, config, booting), daemon=True)
-    boot.start()
     try:
-        run = _run(project, config)
-    except _UserError as exc:
-        result.error = str(exc)
-    boot.join()
-    host: AnalyzerHost | None = booting.get("host")
-    try:
-        if host is None:
-            reason = booting.get("error", "no reason given")
-            result.error = result.error or f"policy pack could not be started: {reason}"
-        if result.error is not None or host is None:
-            return result
-        result.registrations = run.registrations
-        result.outputs = run.stack_outputs
-        _judge(host, policy_dir, run, result)
+        judge(pack, policy_dir, run, result)
     except AnalyzerHostError as exc:
         result.error = f"policy pack failed: {exc}"
-    finally:
-        if host is not None:
-            host.close()
     return result
 
 
-class _UserError(Exception):
-    pass
+def _fork(stack: str, work: Callable[..., StackResult], *args: Any) -> tuple[int, int]:
+    """Run `work(*args)` in a forked child; its pickled result comes back on the returned pipe."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write_end)
+        return pid, read_end
+    # The child: never return into the parent's code, never run its exit handlers.
+    status = 0
+    try:
+        os.close(read_end)
+        try:
+            result = work(*args)
+        except BaseException:  # a bug in the preflight: its traceback is what whoever fixes it needs
+            result = StackResult(stack, error="preflight worker failed:\n" + traceback.format_exc().rstrip())
+        with os.fdopen(write_end, "wb") as out:
+            pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:
+        status = 70
+    finally:
+        os._exit(status)
 
 
-def _run(project: Project, config: StackConfig) -> ProgramRun:
+def _collect(children: dict[str, tuple[int, int]]) -> Iterator[tuple[str, StackResult | None]]:
+    """Each child's result as it finishes (read concurrently, so no child blocks on a full pipe)."""
+    stack_of = {fd: stack for stack, (_, fd) in children.items()}
+    pid_of = {fd: pid for pid, fd in children.values()}
+    chunks: dict[int, list[bytes]] = {fd: [] for fd in stack_of}
+    with selectors.DefaultSelector() as selector:
+        for fd in stack_of:
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            for key, _ in selector.select():
+                data = os.read(key.fd, 1 << 20)
+                if data:
+                    chunks[key.fd].append(data)
+                    continue
+                selector.unregister(key.fd)
+                os.close(key.fd)
+                os.waitpid(pid_of[key.fd], 0)
+                try:
+                    result = pickle.loads(b"".join(chunks[key.fd]))
+                except (pickle.UnpicklingError, EOFError):
+                    result = None
+                yield stack_of[key.fd], result
+
+
+def _run(project: Project, config: StackConfig, result: StackResult) -> ProgramRun | None:
     import pulumi
+
+    from preflight.monitor import run_program
 
     try:
         return run_program(project.main, project.name, config.name, config.values, config.secret_keys)
     except pulumi.RunError as exc:  # the program's own clean failure, e.g. ConfigError
-        raise _UserError(str(exc)) from None
+        result.error = str(exc)
     except Exception:  # a bug in the program: its traceback is what its author needs
-        raise _UserError("the program failed:\n" + traceback.format_exc().rstrip()) from None
-
-
-def _start_pack(policy_dir: Path, project: Project, config: StackConfig, out: dict[str, Any]) -> None:
-    try:
-        plain_config = {key: config.raw(key) for key in config.values}
-        out["host"] = AnalyzerHost.start(policy_dir, project=project.name, stack=config.name, config=plain_config)
-    except (AnalyzerHostError, OSError) as exc:
-        out["error"] = str(exc)
-    except Exception:  # a bug in the host: keep its traceback for whoever fixes it
-        out["error"] = traceback.format_exc().rstrip()
-
-
-def _judge(host: AnalyzerHost, policy_dir: Path, run: ProgramRun, result: StackResult) -> None:
-    info = host.info()
-    policy_config = policy_dir / POLICY_CONFIG_DIR / f"{run.stack}.json"
-    host.configure(policy_config if policy_config.is_file() else None)
-    result.pack = {
-        "name": info.name,
-        "version": info.version,
-        "policies": [
-            {
-                "name": p.name,
-                "displayName": p.display_name,
-                "description": p.description,
-                "enforcementLevel": p.enforcement_level,
-            }
-            for p in info.policies
-        ],
-    }
-    by_urn = {r.urn: r for r in run.registrations}
-    resources = [_as_resource(r, by_urn) for r in run.registrations]
-    diagnostics = []
-    for resource in resources:
-        diagnostics += host.analyze(resource)
-    diagnostics += host.analyze_stack(resources)
-    result.diagnostics = [
-        Diagnostic(
-            policy=d.policy_name,
-            policy_pack=d.policy_pack_name,
-            enforcement_level=d.enforcement_level,
-            message=d.message,
-            urn=d.urn,
-            description=d.description,
-        )
-        for d in diagnostics
-    ]
-
-
-def _as_resource(r: Registration, by_urn: dict[str, Registration]) -> Resource:
-    provider = None
-    if r.provider:
-        provider_urn = r.provider.rsplit("::", 1)[0]
-        registered = by_urn.get(provider_urn)
-        if registered is not None:
-            provider = ProviderResource(
-                type=registered.type, urn=registered.urn, name=registered.name, properties=registered.inputs
-            )
-    return Resource(
-        type=r.type,
-        name=r.name,
-        urn=r.urn,
-        properties=r.inputs,  # already in the engine's wire encoding (secrets and unknowns kept)
-        parent=r.parent,
-        protect=r.protect,
-        dependencies=r.dependencies,
-        property_dependencies=r.property_dependencies,
-        provider=provider,
-        additional_secret_outputs=r.additional_secret_outputs,
-    )
+        result.error = "the program failed:\n" + traceback.format_exc().rstrip()
+    return None

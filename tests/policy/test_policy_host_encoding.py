@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from preflight import analyzer_host
+from preflight import analyzer_host, pack_process
 from preflight.analyzer_host import (
     UNKNOWN,
     PackInfo,
@@ -118,15 +118,15 @@ def test_reconcile_refuses_what_the_engine_refuses(given, error):
 
 def test_the_pack_runs_in_its_own_virtualenv_when_there_is_one(tmp_path):
     project = {"runtime": {"name": "python", "options": {"virtualenv": "venv"}}}
-    assert analyzer_host._pack_python(tmp_path, project) == sys.executable
+    assert pack_process.pack_python(tmp_path, project) == sys.executable
     interpreter = tmp_path / "venv" / "bin" / "python"
     interpreter.parent.mkdir(parents=True)
     interpreter.write_text("")
-    assert analyzer_host._pack_python(tmp_path, project) == str(interpreter)
-    assert analyzer_host._pack_python(tmp_path, {"runtime": "python"}) == sys.executable
+    assert pack_process.pack_python(tmp_path, project) == str(interpreter)
+    assert pack_process.pack_python(tmp_path, {"runtime": "python"}) == sys.executable
 
 
 def test_config_reaches_the_pack_as_the_engine_encodes_it():
-    assert analyzer_host._config_env({"p:env": "prod", "p:tags": {"a": 1}, "p:n": 3}) == (
+    assert pack_process.config_env({"p:env": "prod", "p:tags": {"a": 1}, "p:n": 3}) == (
         '{"p:env": "prod", "p:tags": "{\\"a\\": 1}", "p:n": "3"}'
     )

@@ -279,4 +279,4 @@ def test_the_pack_sees_the_stack_as_the_engine_sets_it(tmp_path, monkeypatch):
     assert seen["argv"][1] == "." and seen["argv"][0].startswith("127.0.0.1:")
     assert seen["leaked"] == []
     assert diagnostic.enforcement_level == "advisory" and diagnostic.urn.endswith("::x")
-    assert host._process.poll() is not None, "the pack process is gone after the with block"
+    assert not host.pack.running, "the pack process is gone after the with block"

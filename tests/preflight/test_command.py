@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import ROOT
 
 SCHEMA = json.loads((ROOT / "preflight" / "schema" / "report-v1.json").read_text())
-COPIED = ("Pulumi.yaml", "__main__.py", "components", "neon_sdk", "policy", "preflight")
+COPIED = ("Pulumi.yaml", "__main__.py", "components", "esc", "neon_sdk", "policy", "preflight")
 CREDENTIALS = ("VERCEL_API_TOKEN", "NEON_API_KEY", "UPSTASH_EMAIL", "UPSTASH_API_KEY", "SENTRY_AUTH_TOKEN")
 
 
@@ -226,16 +226,35 @@ def test_an_upstash_database_without_daily_backup_is_stopped_by_the_pack(tmp_pat
     )
 
 
-def test_secure_values_and_esc_imports_are_reported_not_resolved(tmp_path: Path) -> None:
+def test_secure_values_and_esc_keys_are_reported_not_resolved(tmp_path: Path) -> None:
     copy = project_copy(tmp_path)
     with (copy / "Pulumi.dev.yaml").open("a") as stack_file:
         stack_file.write("  motion-mavericks-portal:resendApiKey:\n    secure: v1:AAAAdGVzdC1jaXBoZXJ0ZXh0\n")
-        stack_file.write("environment:\n  - motion-mavericks-portal/dev\n")
     result = preflight("--stack", "dev", "--format", "json", cwd=copy)
     assert result.returncode == 0, result.stdout + result.stderr
     (stack,) = json.loads(result.stdout)["stacks"]
+    from_esc = "(from ESC environment 'motion-mavericks-portal/dev'; a [secret] placeholder offline)"
     assert stack["unresolved"] == [
-        "motion-mavericks-portal:resendApiKey (secure value, not decrypted offline)",
-        "ESC environment 'motion-mavericks-portal/dev' (not resolved offline)",
+        "motion-mavericks-portal:resendApiKey (secure value, not decrypted offline)",  # the stack file wins
+        *(
+            f"motion-mavericks-portal:{key} {from_esc}"
+            for key in ("clerkSecretKey", "muxTokenId", "muxTokenSecret", "muxSigningKeyId", "muxSigningPrivateKey")
+        ),
     ]
     assert "v1:AAAA" not in result.stdout
+    clerk = next(r for r in stack["resources"] if r["name"] == "guest-env-clerk-secret-key")
+    assert clerk["inputs"]["value"] == "[secret]" and clerk["secretInputs"] == ["value"]
+
+
+def test_an_esc_import_without_its_definition_is_named_and_the_missing_secrets_listed(tmp_path: Path) -> None:
+    copy = project_copy(tmp_path)
+    (copy / "esc" / "staging.yaml").unlink()
+    result = preflight("--stack", "staging", cwd=copy)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert (
+        "not resolved offline: ESC environment 'motion-mavericks-portal/staging': no definition esc/staging.yaml "
+        "in the repository" in result.stdout
+    )
+    assert "stack 'staging' is missing secret configuration:" in result.stdout
+    assert "motion-mavericks-portal:clerkSecretKey: missing" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

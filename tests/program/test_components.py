@@ -6,12 +6,12 @@ import pulumi
 import pytest
 
 from components import NeonDatabase, SentryProject, SiteServices, UpstashRedis, VercelSite, sentry_provider
-from components.settings import Settings
+from components.settings import Settings, settings_from_stack_config
 from components.tags import ResourceTags
 from components.upstash_backup import TYPE_TOKEN as UPSTASH_DAILY_BACKUP
 from preflight.monitor import SECRET_SIG, SIG_KEY, ProgramRun, run_under_mocks
 from preflight.project import Project
-from tests.conftest import PREFIX, ROOT
+from tests.conftest import ROOT
 
 TAGS = ResourceTags(env="prod", owner="platform-engineering", data_class="confidential")
 
@@ -38,8 +38,7 @@ class UpMocks(pulumi.runtime.Mocks):
 
 
 def settings(stack: str = "prod") -> Settings:
-    config = Project.load(ROOT).stack_config(stack)
-    return Settings.model_validate({key[len(PREFIX) :]: config.raw(key) for key in config.values})
+    return settings_from_stack_config(Project.load(ROOT).stack_config(stack).values, stack)
 
 
 def run(program, preview: bool = False) -> ProgramRun:

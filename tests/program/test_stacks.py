@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components.settings import SECRETS, SITE_SECRETS
 from components.upstash_backup import TYPE_TOKEN as UPSTASH_DAILY_BACKUP
 from preflight.monitor import SECRET_SIG, SIG_KEY, UNKNOWN, ProgramRun
 
@@ -41,7 +42,8 @@ def test_each_site_has_domains_retention_and_variables(shipped_run: ProgramRun) 
 def test_credentials_are_secret_and_sensitive(shipped_run: ProgramRun) -> None:
     variables = shipped_run.by_type("vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable")
     credentials = [v for v in variables if v.inputs["key"] in _CREDENTIALS]
-    assert len(credentials) == 9  # three per site
+    # three connection credentials per site, plus each site's third-party secrets
+    assert len(credentials) == 9 + sum(len(keys) for keys in SITE_SECRETS.values())
     for variable in credentials:
         assert variable.inputs["sensitive"] is True, variable.name
         assert variable.inputs["value"][SIG_KEY] == SECRET_SIG, variable.name
@@ -52,7 +54,9 @@ def test_credentials_are_secret_and_sensitive(shipped_run: ProgramRun) -> None:
     assert outputs["database_connection_uri"][SIG_KEY] == SECRET_SIG
 
 
-_CREDENTIALS = {"DATABASE_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"}
+_CREDENTIALS = {"DATABASE_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"} | {
+    variable for variable, _ in SECRETS.values()
+}
 
 
 def test_neon_project_is_in_sydney_with_the_environments_restore_window(shipped_run: ProgramRun) -> None:

@@ -1,0 +1,65 @@
+"""The subset of Vercel's REST API the operator commands use: a project's environment variables by key,
+and editing one's value.
+
+Authentication: `Authorization: Bearer $VERCEL_API_TOKEN`. Base URL `VERCEL_API_BASE_URL`, default
+Vercel's. The team is the stack's `vercel.team`: an id (`team_...`) goes as `teamId`, a slug as `slug`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from vendor_api import VendorAPIError, VendorClient
+
+DEFAULT_BASE_URL = "https://api.vercel.com"
+VENDOR = "Vercel"
+
+
+@dataclass(frozen=True)
+class Variable:
+    project: str
+    env_id: str
+    key: str
+    targets: tuple[str, ...]
+
+
+class Vercel:
+    def __init__(self, token: str, team: str, base_url: str = DEFAULT_BASE_URL) -> None:
+        self.client = VendorClient(VENDOR, base_url, credential_hint="VERCEL_API_TOKEN", bearer_token=token)
+        self.team = team
+        self.team_params = {"teamId": team} if team.startswith("team_") else {"slug": team}
+
+    def variables(self, project: str, key: str) -> list[Variable]:
+        """Every variable named `key` in the project (one per target set or git branch)."""
+        answer = self.client.request(
+            "GET",
+            f"/v10/projects/{quote(project)}/env",
+            params=self.team_params,
+            not_found=f"no project {project!r} in team {self.team!r}",
+        )
+        envs = answer.get("envs", []) if isinstance(answer, dict) else answer or []
+        return [
+            Variable(project, env["id"], env["key"], tuple(env.get("target") or ()))
+            for env in envs
+            if env.get("key") == key
+        ]
+
+    def set_value(self, variable: Variable, value: str) -> None:
+        """Replace the variable's value; its type (sensitive), targets and key stay as they are."""
+        self.client.request(
+            "PATCH",
+            f"/v9/projects/{quote(variable.project)}/env/{quote(variable.env_id)}",
+            json={"value": value},
+            params=self.team_params,
+            not_found=(
+                f"variable {variable.key} ({variable.env_id}) no longer exists in project {variable.project!r}; "
+                f"if `pulumi up` recreated it, --resume looks it up again"
+            ),
+        )
+
+    @staticmethod
+    def no_such_variable(project: str, key: str) -> VendorAPIError:
+        return VendorAPIError(
+            VENDOR, f"project {project!r} has no {key} variable; `pulumi up` creates it (components/vercel_site.py)"
+        )
