@@ -15,8 +15,6 @@ DOCS = [
     *sorted((ROOT / "docs" / "compliance").glob("*.md")),
     ROOT / "docs" / "manual-configuration.md",
 ]
-# Written in parallel by the secrets work; present once both are merged.
-PARALLEL = {ROOT / "docs" / "runbooks" / "rotate-neon-password.md"}
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 
@@ -39,7 +37,7 @@ def test_relative_links_resolve(doc: Path) -> None:
         if "://" in target:
             continue
         path = (doc.parent / target).resolve()
-        assert path.exists() or path in PARALLEL, f"{doc.name}: broken link {target}"
+        assert path.exists(), f"{doc.name}: broken link {target}"
 
 
 def test_every_manual_check_is_registered_with_its_owner() -> None:
