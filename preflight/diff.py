@@ -135,7 +135,11 @@ def _stack_diff(name: str, base: dict[str, Any] | None, head: dict[str, Any] | N
                 {"change": f"stack {name} {side} ({len(refs)} resources; {where})", "classes": classes, "urn": ""}
             )
         return entry
-    errored = [f"{role}: {s['error'].splitlines()[0]}" for role, s in (("base", base), ("head", head)) if s["error"]]
+    errored = [
+        f"{role}: {(s['error'].splitlines() or [''])[0]}"
+        for role, s in (("base", base), ("head", head))
+        if s["status"] == "error"
+    ]
     if errored:
         entry["change"] = "not-comparable"
         entry["note"] = "could not be evaluated in " + "; ".join(errored)
