@@ -2,7 +2,7 @@
 
     python -m preflight [check] [--stack NAME]... [--json FILE] [--format text|json|markdown]
     python -m preflight diff BASE.json HEAD.json [--format markdown|json] [--json FILE]
-    python -m preflight residency [--stack NAME]... [--from-report FILE] [--format markdown|json]
+    python -m preflight residency [--stack NAME]... [--from-report FILE] [--format markdown]
     python -m preflight register append DIFF.json --pr N --approver LOGIN [--date YYYY-MM-DD]
 
 Without a subcommand (or with `check`): every stack is evaluated. Exit codes: 0 no mandatory violation;
