@@ -1,9 +1,13 @@
 """The preflight command line.
 
-    python -m preflight [--stack NAME]... [--json FILE] [--format text|json|markdown]
+    python -m preflight [check] [--stack NAME]... [--json FILE] [--format text|json|markdown]
+    python -m preflight diff BASE.json HEAD.json [--format markdown|json] [--json FILE]
+    python -m preflight residency [--stack NAME]... [--from-report FILE] [--format markdown]
+    python -m preflight register append DIFF.json --pr N --approver LOGIN [--date YYYY-MM-DD]
 
-Exit codes: 0 no mandatory violation; 1 mandatory violations; 2 a stack's program or configuration
-could not be evaluated (or the command was used wrongly).
+Without a subcommand (or with `check`): every stack is evaluated. Exit codes: 0 no mandatory violation;
+1 mandatory violations; 2 a stack's program or configuration could not be evaluated (or the command was
+used wrongly). The subcommands live in their own modules and document their own exit codes.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 from preflight.project import Project, ProjectError
 
 EXIT_USAGE = 2
+SUBCOMMANDS = ("diff", "residency", "register")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -25,6 +30,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description=(
             "Preview every stack offline: the Pulumi program under Pulumi's mock monitor, judged by the "
             "policy pack over the Analyzer protocol. No Pulumi CLI, credentials or network needed."
+        ),
+        epilog=(
+            "Other commands: `diff BASE.json HEAD.json` (classified changes between two reports), "
+            "`residency` (where each service keeps its data), `register append DIFF.json` (the compliance "
+            "register). Each takes --help."
         ),
     )
     parser.add_argument(
@@ -48,33 +58,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        return _subcommand(argv[0], argv[1:])
+    if argv and argv[0] == "check":
+        argv = argv[1:]
     args = parse_args(argv)
-    root = args.project.resolve()
     try:
-        project = Project.load(root)
-        shipped = project.stacks()
-        stacks = args.stack or shipped
-        unknown = [s for s in stacks if s not in shipped]
-        if unknown:
-            raise ProjectError(
-                f"--stack {', '.join(unknown)}: no such stack; stacks shipped: {', '.join(shipped) or 'none'}"
-            )
-        if not stacks:
-            raise ProjectError(f"{root}: no Pulumi.<stack>.yaml files; nothing to check")
+        project, stacks = select_stacks(args.project, args.stack)
     except ProjectError as exc:
         print(f"preflight: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    policy_dir = (args.policy_pack or root / "policy").resolve()
 
     # Imported here so that usage errors answer at once; the runner pulls in the Pulumi SDK.
     from preflight import render
-    from preflight.report import build_report, exit_code, write_json
-    from preflight.runner import Progress, evaluate
+    from preflight.report import exit_code, write_json
 
-    progress = Progress(enabled=sys.stderr.isatty())
-    results = evaluate(project, stacks, policy_dir, progress)
-    progress.done()
-    report = build_report(project.name, results)
+    report, results = evaluate_report(project, stacks, args.policy_pack)
     if args.json:
         write_json(report, args.json)
     if args.format == "json":
@@ -85,3 +85,46 @@ def main(argv: list[str] | None = None) -> int:
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         sys.stdout.write(render.text(report, render.Style(colour)))
     return exit_code(results)
+
+
+def select_stacks(project_dir: Path, wanted: list[str] | None) -> tuple[Project, list[str]]:
+    """The project and the stacks to evaluate (all shipped ones unless named); ProjectError if unknown."""
+    root = project_dir.resolve()
+    project = Project.load(root)
+    shipped = project.stacks()
+    stacks = wanted or shipped
+    unknown = [s for s in stacks if s not in shipped]
+    if unknown:
+        raise ProjectError(
+            f"--stack {', '.join(unknown)}: no such stack; stacks shipped: {', '.join(shipped) or 'none'}"
+        )
+    if not stacks:
+        raise ProjectError(f"{root}: no Pulumi.<stack>.yaml files; nothing to check")
+    return project, stacks
+
+
+def evaluate_report(project: Project, stacks: list[str], policy_pack: Path | None) -> tuple[dict, list]:
+    """Every stack evaluated and judged by the pack: the JSON report and the per-stack results."""
+    from preflight.report import build_report
+    from preflight.runner import Progress, evaluate
+
+    policy_dir = (policy_pack or project.root / "policy").resolve()
+    progress = Progress(enabled=sys.stderr.isatty())
+    results = evaluate(project, stacks, policy_dir, progress)
+    progress.done()
+    return build_report(project.name, results), results
+
+
+def _subcommand(name: str, argv: list[str]) -> int:
+    # Imported on use, so that each command loads only what it needs.
+    if name == "diff":
+        from preflight import diff
+
+        return diff.main(argv)
+    if name == "residency":
+        from preflight import residency
+
+        return residency.main(argv)
+    from preflight import register
+
+    return register.main(argv)

@@ -1,0 +1,254 @@
+"""`python -m ops.check_manual` as an operator runs it, against real local HTTP servers standing in for
+the vendors: each manual setting in place, missing, refused, retried; credentials never printed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
+
+from tests.conftest import ROOT
+
+# Plainly fake credentials; each must never appear in anything the command prints.
+SECRETS = {
+    "RESEND_API_KEY": "resend-key-do-not-print-0001",
+    "MUX_TOKEN_ID": "mux-id-do-not-print-0002",
+    "MUX_TOKEN_SECRET": "mux-secret-do-not-print-0003",
+    "CLERK_SECRET_KEY": "clerk-secret-do-not-print-0004",
+    "VERCEL_API_TOKEN": "vercel-token-do-not-print-0005",
+    "SENTRY_AUTH_TOKEN": "sentry-token-do-not-print-0006",
+}
+VENDORS = ("RESEND", "MUX", "CLERK", "VERCEL", "SENTRY")
+DOMAIN = "mail.portal.example.test"
+SITES = ("mm-portal-admin-prod", "mm-portal-agency-prod", "mm-portal-guest-prod")  # Pulumi.prod.yaml
+VERIFIED_RECORDS = [
+    {"record": "SPF", "name": "send", "type": "MX", "status": "verified"},
+    {"record": "SPF", "name": "send", "type": "TXT", "status": "verified"},
+    {"record": "DKIM", "name": "resend._domainkey", "type": "TXT", "status": "verified"},
+]
+LINK = {"type": "github", "org": "maverick", "repo": "ai-system", "productionBranch": "main"}
+
+ANSWERS: dict[str, Any] = {
+    "/domains": {"object": "list", "data": [{"id": "d-1", "name": DOMAIN, "status": "verified"}]},
+    "/domains/d-1": {"id": "d-1", "name": DOMAIN, "status": "verified", "records": VERIFIED_RECORDS},
+    "/system/v1/signing-keys": {"data": [{"id": "key-1", "created_at": "1610108345"}]},
+    "/video/v1/uploads": {"data": [{"id": "up-1", "new_asset_settings": {"playback_policies": ["signed"]}}]},
+    "/v1/organization_roles": {"data": [{"key": "org:admin"}, {"key": "org:member"}], "total_count": 2},
+    **{f"/v9/projects/{site}": {"id": f"prj-{site}", "name": site, "link": LINK} for site in SITES},
+    "/api/0/organizations/motion-mavericks/": {
+        "dataScrubber": True,
+        "dataScrubberDefaults": True,
+        "scrubIPAddresses": True,
+    },
+}
+
+
+def serve(server: HTTPServer, **overrides: Any) -> None:
+    """Every vendor endpoint answering as a correctly configured account would, except `overrides`
+    (path -> JSON body, or a werkzeug Response)."""
+    answers = {**ANSWERS, **{k.replace("__", "/"): v for k, v in overrides.items()}}
+    for path, answer in answers.items():
+        handler = server.expect_request(path, method="GET")
+        if isinstance(answer, Response):
+            handler.respond_with_response(answer)
+        else:
+            handler.respond_with_json(answer)
+
+
+def check_manual(
+    server: HTTPServer, *args: str, credentials: dict[str, str] = SECRETS, **env: str
+) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in SECRETS and not k.endswith("_API_BASE_URL") and k not in ("RESEND_DOMAINS", "CLERK_ORG_ROLES")
+    }
+    base = server.url_for("/").rstrip("/")
+    clean |= {f"{vendor}_API_BASE_URL": base for vendor in VENDORS}
+    clean |= {"VENDOR_API_BACKOFF_FACTOR": "0", "CLERK_ORG_ROLES": "org:admin,org:member", **credentials, **env}
+    result = subprocess.run(
+        [sys.executable, "-m", "ops.check_manual", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    for secret in SECRETS.values():
+        assert secret not in result.stdout + result.stderr, "a credential was printed"
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def lines(result: subprocess.CompletedProcess[str]) -> dict[str, tuple[str, str]]:
+    """check name -> (status, reason) from the report's lines."""
+    found = {}
+    for line in result.stdout.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) == 3 and parts[0] in ("PASS", "FAIL", "SKIPPED"):
+            name, rest = parts[1], parts[2]
+            found[name] = (parts[0], rest)
+    return found
+
+
+def test_every_manual_setting_in_place_passes(httpserver: HTTPServer) -> None:
+    serve(httpserver)
+    result = check_manual(httpserver)
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = lines(result)
+    assert {name: status for name, (status, _) in found.items()} == {
+        "resend-domains": "PASS",
+        "mux-signing-keys": "PASS",
+        "mux-upload-settings": "PASS",
+        "clerk-roles": "PASS",
+        "vercel-git": "PASS",
+        "sentry-scrubbing": "PASS",
+    }
+    assert found["resend-domains"][1] == f"Client Success Lead  verified with DKIM and SPF: {DOMAIN}"
+    assert found["vercel-git"][1].endswith("connected to their repositories: " + ", ".join(SITES))
+    assert result.stdout.splitlines()[-1] == "6 checks: 6 passed, 0 failed, 0 skipped"
+    # Read-only, authenticated as each vendor documents it.
+    assert {request.method for request, _ in httpserver.log} == {"GET"}
+    vercel = next(r for r, _ in httpserver.log if r.path.startswith("/v9/projects/"))
+    assert vercel.headers["Authorization"] == f"Bearer {SECRETS['VERCEL_API_TOKEN']}"
+    assert vercel.args["slug"] == "motion-mavericks"
+
+
+def test_a_missing_credential_skips_that_check(httpserver: HTTPServer) -> None:
+    serve(httpserver)
+    only_resend = {"RESEND_API_KEY": SECRETS["RESEND_API_KEY"]}
+    result = check_manual(httpserver, credentials=only_resend, CLERK_ORG_ROLES="")
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = lines(result)
+    assert found["resend-domains"][0] == "PASS"
+    assert found["mux-signing-keys"] == ("SKIPPED", "Reliability Partner  MUX_TOKEN_ID not set")
+    assert found["clerk-roles"] == ("SKIPPED", "Technical Lead       CLERK_SECRET_KEY not set")
+    assert found["vercel-git"][1].endswith("VERCEL_API_TOKEN not set")
+    assert found["sentry-scrubbing"][1].endswith("SENTRY_AUTH_TOKEN not set")
+    assert result.stdout.splitlines()[-1] == "6 checks: 1 passed, 0 failed, 5 skipped"
+
+
+def test_an_unverified_dkim_record_fails_naming_it(httpserver: HTTPServer) -> None:
+    records = [*VERIFIED_RECORDS[:2], {**VERIFIED_RECORDS[2], "status": "pending"}]
+    serve(httpserver, **{"/domains/d-1": {"id": "d-1", "name": DOMAIN, "status": "pending", "records": records}})
+    result = check_manual(httpserver, "--only", "resend")
+    assert result.returncode == 1
+    status, reason = lines(result)["resend-domains"]
+    assert status == "FAIL"
+    assert reason.endswith(
+        f"{DOMAIN}: status 'pending', expected 'verified'; "
+        "DKIM record TXT resend._domainkey is 'pending', expected 'verified'"
+    )
+
+
+def test_an_expected_domain_not_on_the_account_fails(httpserver: HTTPServer) -> None:
+    serve(httpserver)
+    result = check_manual(httpserver, "--only", "resend-domains", RESEND_DOMAINS=f"{DOMAIN},other.example.test")
+    assert result.returncode == 1
+    assert lines(result)["resend-domains"][1].endswith("other.example.test: not on the Resend account")
+
+
+def test_rejected_credentials_fail_without_printing_them(httpserver: HTTPServer) -> None:
+    echo = {"message": f"API key {SECRETS['RESEND_API_KEY']} is invalid"}
+    serve(
+        httpserver, **{"/domains": Response(str(echo).replace("'", '"'), status=401, content_type="application/json")}
+    )
+    result = check_manual(httpserver, "--only", "resend")
+    assert result.returncode == 1
+    reason = lines(result)["resend-domains"][1]
+    assert "Resend API: credentials rejected (HTTP 401); check RESEND_API_KEY" in reason
+    assert "[redacted]" in reason
+
+
+def test_a_vercel_project_not_found_or_linked_elsewhere_fails(httpserver: HTTPServer) -> None:
+    serve(
+        httpserver,
+        **{
+            f"/v9/projects/{SITES[1]}": {"name": SITES[1], "link": {**LINK, "org": "someone-else"}},
+            f"/v9/projects/{SITES[2]}": Response('{"error": {"code": "not_found"}}', status=404),
+        },
+    )
+    result = check_manual(httpserver, "--only", "vercel")
+    assert result.returncode == 1
+    reason = lines(result)["vercel-git"][1]
+    assert f"{SITES[1]}: linked to 'someone-else/ai-system', expected 'maverick/ai-system'" in reason
+    assert f"{SITES[2]}: no such project in team motion-mavericks (not deployed yet?)" in reason
+    assert reason.startswith("Technical Lead  ")
+
+
+def test_a_5xx_is_retried_then_answered(httpserver: HTTPServer) -> None:
+    httpserver.expect_ordered_request("/system/v1/signing-keys").respond_with_response(Response("busy", status=503))
+    httpserver.expect_ordered_request("/system/v1/signing-keys").respond_with_json(ANSWERS["/system/v1/signing-keys"])
+    result = check_manual(httpserver, "--only", "mux-signing-keys")
+    assert result.returncode == 0, result.stdout
+    assert lines(result)["mux-signing-keys"] == ("PASS", "Reliability Partner  1 signing key")
+    assert len(httpserver.log) == 2
+
+
+def test_a_lasting_5xx_fails_with_the_retry_count(httpserver: HTTPServer) -> None:
+    serve(httpserver, **{"/system/v1/signing-keys": Response('{"error": "down"}', status=502)})
+    result = check_manual(httpserver, "--only", "mux-signing-keys")
+    assert result.returncode == 1
+    assert lines(result)["mux-signing-keys"][1].endswith(
+        "Mux API: GET /system/v1/signing-keys: HTTP 502 after 4 retries: down"
+    )
+
+
+def test_mux_without_keys_or_with_public_uploads_fails(httpserver: HTTPServer) -> None:
+    uploads = {"data": [{"id": "up-1", "new_asset_settings": {"playback_policy": ["public"]}}]}
+    serve(httpserver, **{"/system/v1/signing-keys": {"data": []}, "/video/v1/uploads": uploads})
+    result = check_manual(httpserver, "--only", "mux")
+    assert result.returncode == 1
+    found = lines(result)
+    assert found["mux-signing-keys"][1].endswith(
+        "no signing key; signed playback URLs cannot be issued (create one, store it in 1Password)"
+    )
+    assert found["mux-upload-settings"][1].endswith("uploads not limited to signed playback: up-1 (public)")
+
+
+def test_no_uploads_yet_is_skipped(httpserver: HTTPServer) -> None:
+    serve(httpserver, **{"/video/v1/uploads": {"data": []}})
+    result = check_manual(httpserver, "--only", "mux-upload-settings")
+    assert result.returncode == 0
+    assert lines(result)["mux-upload-settings"][0] == "SKIPPED"
+
+
+def test_clerk_roles_and_sentry_scrubbing_report_what_is_missing(httpserver: HTTPServer) -> None:
+    organisation = {"dataScrubber": True, "dataScrubberDefaults": False}
+    serve(httpserver, **{"/api/0/organizations/motion-mavericks/": organisation})
+    result = check_manual(httpserver, "--only", "clerk,sentry", CLERK_ORG_ROLES="org:admin,org:agency")
+    assert result.returncode == 1
+    found = lines(result)
+    assert found["clerk-roles"][1].endswith("roles missing: org:agency; present: org:admin, org:member")
+    assert found["sentry-scrubbing"][1].endswith(
+        "motion-mavericks: off: Require Using Default Scrubbers (dataScrubberDefaults), "
+        "Prevent Storing of IP Addresses (scrubIPAddresses)"
+    )
+
+
+def test_an_answer_of_the_wrong_shape_fails_saying_so(httpserver: HTTPServer) -> None:
+    serve(httpserver, **{"/domains": {"unexpected": True}})
+    result = check_manual(httpserver, "--only", "resend")
+    assert result.returncode == 1
+    assert lines(result)["resend-domains"][1].endswith(
+        "resend API: GET /domains: expected a list of objects under 'data'; the API may have changed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--only", "pagerduty"], "--only: found pagerduty; allowed: clerk, mux, resend, sentry, vercel or"),
+        (["--stack", "qa"], "--stack qa: stack 'qa': Pulumi.qa.yaml does not exist"),
+    ],
+)
+def test_bad_arguments_exit_2(httpserver: HTTPServer, args: list[str], expected: str) -> None:
+    result = check_manual(httpserver, *args)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert len(httpserver.log) == 0
