@@ -546,29 +546,14 @@ class AnalyzerHost(AnalyzerClient):
         cls,
         policy_dir: str | os.PathLike[str],
         *,
-        project: str,
-        stack: str,
-        config: Mapping[str, Any] | None = None,
-        organization: str | None = None,
-        dry_run: bool = True,
         stack_tags: Mapping[str, str] | None = None,
-        python: str | None = None,
         startup_timeout: float = 60.0,
         rpc_timeout: float = 60.0,
+        **launch: Any,
     ) -> AnalyzerHost:
-        """Start the pack in `policy_dir` for `project`/`stack` with the stack's `config` (plain values).
-
-        `python` defaults to the interpreter of the pack's `virtualenv` when that exists, else this one.
-        """
-        pack = PackProcess.launch(
-            policy_dir,
-            project=project,
-            stack=stack,
-            config=config,
-            organization=organization,
-            dry_run=dry_run,
-            python=python,
-        )
+        """Launch the pack in `policy_dir` and connect to it: `launch` takes `PackProcess.launch`'s
+        keywords (`project`, `stack`, `config`, `organization`, `dry_run`, `python`)."""
+        pack = PackProcess.launch(policy_dir, **launch)
         return cls.connect(pack, stack_tags=stack_tags, startup_timeout=startup_timeout, rpc_timeout=rpc_timeout)
 
     @classmethod
