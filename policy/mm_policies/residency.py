@@ -2,9 +2,10 @@
 
 A policy has one enforcement level, and a documented exception must be visible (advisory) while a missing
 one blocks (mandatory), so the rule is two policies. The exception register is `au-data-residency`'s
-config, its only home: that policy blocks a Sentry resource no active exception covers, and
-`au-data-residency-exceptions` notes every Sentry resource as data leaving Australia under that exception,
-so nothing passes silently.
+config, its only home: that policy blocks every Sentry resource no active exception covers, and
+`au-data-residency-exceptions` notes every Sentry project (where Sentry keeps the events) as data leaving
+Australia under that exception, so nothing passes silently. Keys and alert rules hold configuration, not
+events, so noting each of them again would only bury the note an auditor needs.
 """
 
 from __future__ import annotations
@@ -213,7 +214,7 @@ def _validate_residency(args: ResourceValidationArgs, report: ReportViolation) -
 
 @fail_closed
 def _note_exception(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type.startswith(tokens.SENTRY_PREFIX):
+    if args.resource_type == tokens.SENTRY_PROJECT:
         report(
             f"{describe(args.resource_type, args.name)}: data leaves Australia ({NO_AU_REGION['sentry']}). Allowed "
             f"only under the residency exception for service 'sentry' documented in the au-data-residency policy "
@@ -247,8 +248,8 @@ au_data_residency_exceptions = ResourceValidationPolicy(
     name="au-data-residency-exceptions",
     display_name="Data leaving Australia under a documented exception",
     description=(
-        "Resources of services with no Australian region (Sentry) are reported, so data leaving Australia under "
-        "a residency exception is never silent."
+        "Projects of services with no Australian region (Sentry projects, where the events are kept) are "
+        "reported, so data leaving Australia under a residency exception is never silent."
     ),
     validate=_note_exception,
     enforcement_level=EnforcementLevel.ADVISORY,

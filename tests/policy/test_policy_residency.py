@@ -122,7 +122,7 @@ def test_sentry_under_the_default_exception_is_noted_not_blocked(pack):
     project = sentry_project("portal-admin")
     diagnostics = analyze_each(pack, [project, sentry_issue_alert(for_project=project)])
     assert flagged(diagnostics, RESIDENCY) == set()
-    assert flagged(diagnostics, NOTES) == {"portal-admin", "portal-admin-alert"}
+    assert flagged(diagnostics, NOTES) == {"portal-admin"}  # the project keeps the events; its alert does not
     assert {d.enforcement_level for d in diagnostics} == {"advisory"}
     assert all("exception for service 'sentry'" in m for m in messages(diagnostics, NOTES))
 
