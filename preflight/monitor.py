@@ -77,8 +77,10 @@ class RecordingMonitor(mocks.MockMonitor):
                 protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete),
                 provider=request.provider,
-                dependencies=list(request.dependencies),
-                property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
+                dependencies=sorted(request.dependencies),  # a set to the engine; the SDK's order varies
+                property_dependencies={
+                    key: sorted(deps.urns) for key, deps in sorted(request.propertyDependencies.items())
+                },
                 additional_secret_outputs=list(request.additionalSecretOutputs),
                 package_ref=request.packageRef,
                 secret_inputs=secret_paths(inputs),

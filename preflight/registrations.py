@@ -82,3 +82,24 @@ def plain(value: Any) -> Any:
     if value == UNKNOWN:
         return "[unknown]"
     return value
+
+
+def tree_order(registrations: list[Registration]) -> list[Registration]:
+    """Parents before their children, siblings by type and name: the same order on every run.
+
+    The SDK registers concurrently, so the order registrations arrive in varies from run to run; a plan
+    artefact that is compared and archived must not.
+    """
+    by_urn = {r.urn: r for r in registrations}
+
+    def path(r: Registration) -> list[tuple[str, str]]:
+        chain: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        current: Registration | None = r
+        while current is not None and current.urn not in seen:
+            seen.add(current.urn)
+            chain.append((current.type, current.name))
+            current = by_urn.get(current.parent)
+        return chain[::-1]
+
+    return sorted(registrations, key=path)

@@ -177,8 +177,10 @@ def text(report: dict[str, Any], style: Style) -> str:
 def _verdict_text(row: dict[str, str]) -> str:
     if row["verdict"] == "australian":
         return "Australian"
-    label = "EXCEPTION" if row["verdict"] == "exception" else "VIOLATION"
-    return f"{label}: {row['detail']}"
+    # The pack's full message is in the violations listed with the stack; the table only points at it.
+    if row["verdict"] == "exception":
+        return "EXCEPTION (documented; see au-data-residency-exceptions)"
+    return "VIOLATION (see au-data-residency)"
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], indent: str) -> list[str]:

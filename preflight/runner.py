@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from preflight.pack_process import AnalyzerHostError, PackProcess
 from preflight.project import Project, ProjectError, StackConfig
+from preflight.registrations import tree_order
 from preflight.report import StackResult
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ def _evaluate_stack(
     if run is None:
         pack.stop()
         return result
-    result.registrations = run.registrations
+    result.registrations = tree_order(run.registrations)
     result.outputs = run.stack_outputs
     from preflight.judge import judge
 

@@ -99,6 +99,15 @@ def test_the_text_preview_shows_the_tree_the_violations_and_the_residency_table(
     assert "Residency:" in out and "Australian" in out and "EXCEPTION" in out
 
 
+def test_the_report_is_the_same_on_every_run(shipped) -> None:
+    # The SDK registers concurrently; the plan artefact CI keeps and diffs must not depend on that.
+    _, first = shipped
+    again = json.loads(preflight("--format", "json").stdout)
+    for report in (first, again):
+        report.pop("generatedAt")
+    assert again == first
+
+
 def test_markdown_and_json_formats(tmp_path: Path) -> None:
     markdown = preflight("--stack", "dev", "--format", "markdown")
     assert markdown.returncode == 0, markdown.stderr
