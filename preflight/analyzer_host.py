@@ -6,12 +6,10 @@ What the engine does, and this module copies (pulumi `sdk/go/common/resource/plu
 - Launches the pack's process (`preflight.pack_process`: `python -u -m pulumi.policy <engine address> .`
   with the stack in its environment) and serves the Engine service on the address it gave the pack.
 - Calls Handshake (the Python SDK answers UNIMPLEMENTED, which the engine accepts), ConfigureStack,
-  GetAnalyzerInfo, then Configure with the *reconciled* policy config: every policy's default level and
-  schema defaults, then the pack's initial config, then the `--policy-pack-config` file ("all" first), validated
-  against each policy's JSON schema.
+  GetAnalyzerInfo, then Configure with the policy config reconciled and validated as the engine does
+  (`preflight.policy_config`).
 - Calls Analyze once per resource with its inputs, and AnalyzeStack once with every resource (the engine
-  sends outputs there). Values are marshalled with unknowns kept (as the unknown-string sentinel) and
-  secrets kept (as signature objects).
+  sends outputs there), marshalled as the engine marshals them (`preflight.analyzer_wire`).
 
 The Python policy SDK (pulumi-policy 1.21) never dials the engine address it is given: its `pulumi.log`
 falls back to stderr. This host still serves a minimal Engine service on that address so a pack or SDK
@@ -23,19 +21,36 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from concurrent import futures
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 import grpc
-from google.protobuf import empty_pb2, json_format, struct_pb2
+from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
+from preflight.analyzer_wire import (
+    UNKNOWN,
+    ProviderResource,
+    Resource,
+    Secret,
+    build_analyze_request,
+    build_analyze_stack_request,
+    make_urn,
+    serialize_properties,
+    to_struct,
+)
 from preflight.pack_process import AnalyzerHostError, PackProcess, config_env
-from preflight.registrations import SECRET_SIG, SIG_KEY
-from preflight.registrations import UNKNOWN as UNKNOWN_WIRE
+from preflight.policy_config import (
+    PackInfo,
+    PolicyConfigError,
+    PolicyInfo,
+    level_name,
+    level_value,
+    reconcile_policy_config,
+)
 
 __all__ = [
     "UNKNOWN",
@@ -55,72 +70,10 @@ __all__ = [
     "serialize_properties",
 ]
 
-# Wire conventions of the engine, shared with the recorded registrations.
-SIGNATURE_KEY: Final = SIG_KEY
-SECRET_SIGNATURE: Final = SECRET_SIG
-UNKNOWN_STRING: Final = UNKNOWN_WIRE
-
-ENFORCEMENT_LEVELS: Final = ("advisory", "mandatory", "remediate", "disabled")
 _GRPC_OPTIONS: Final = [
     ("grpc.max_receive_message_length", 400 * 1024 * 1024),
     ("grpc.max_send_message_length", 400 * 1024 * 1024),
 ]
-
-
-class _Unknown:
-    """A value the engine does not know yet (a preview of a computed output)."""
-
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-
-UNKNOWN: Final = _Unknown()
-
-
-@dataclass(frozen=True)
-class Secret:
-    """A property value the engine holds as a Pulumi secret. Its value never appears in a repr."""
-
-    value: Any = field(repr=False)
-
-
-@dataclass(frozen=True)
-class ProviderResource:
-    type: str
-    urn: str
-    name: str
-    properties: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Resource:
-    """One resource as the engine describes it to an analyzer.
-
-    `properties` are the inputs for `analyze` and the outputs for `analyze_stack`, as in the engine. Values
-    are JSON-like, with `UNKNOWN` for unknowns and `Secret(...)` for secrets. The Analyzer protocol has no
-    field for `retain_on_delete`, so it is not here.
-    """
-
-    type: str
-    name: str
-    urn: str
-    properties: Mapping[str, Any] = field(default_factory=dict)
-    parent: str = ""
-    protect: bool = False
-    dependencies: Sequence[str] = ()
-    property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    provider: ProviderResource | None = None
-    ignore_changes: Sequence[str] = ()
-    delete_before_replace: bool | None = None
-    additional_secret_outputs: Sequence[str] = ()
-    aliases: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -136,242 +89,10 @@ class Diagnostic:
 
 
 @dataclass(frozen=True)
-class PolicyInfo:
-    name: str
-    display_name: str
-    description: str
-    enforcement_level: str
-    policy_type: str  # resource | stack | ""
-    config_schema: Mapping[str, Any]  # {"properties": {...}, "required": [...]}; empty if none
-    severity: str = ""
-    remediation_steps: str = ""
-    url: str = ""
-
-
-@dataclass(frozen=True)
-class PackInfo:
-    name: str
-    version: str
-    display_name: str
-    description: str
-    supports_config: bool
-    policies: tuple[PolicyInfo, ...]
-    initial_config: Mapping[str, Mapping[str, Any]]
-
-    def policy(self, name: str) -> PolicyInfo:
-        for policy in self.policies:
-            if policy.name == name:
-                return policy
-        raise KeyError(f"policy pack {self.name!r} has no policy {name!r}")
-
-
-@dataclass(frozen=True)
 class LogMessage:
     severity: str
     message: str
     urn: str
-
-
-class PolicyConfigError(AnalyzerHostError):
-    """The policy config does not parse or does not match a policy's config schema (the engine refuses it)."""
-
-    def __init__(self, errors: Sequence[str]) -> None:
-        self.errors = list(errors)
-        super().__init__("invalid policy config:\n  " + "\n  ".join(self.errors))
-
-
-# --- wire encoding ----------------------------------------------------------------------------------------
-
-
-def serialize_properties(properties: Mapping[str, Any]) -> dict[str, Any]:
-    """Property values in the engine's JSON shape: secrets as signature objects, unknowns as the sentinel."""
-    return {str(key): _serialize(value) for key, value in properties.items()}
-
-
-def _serialize(value: Any) -> Any:
-    if value is UNKNOWN:
-        return UNKNOWN_STRING
-    if isinstance(value, Secret):
-        return {SIGNATURE_KEY: SECRET_SIGNATURE, "value": _serialize(value.value)}
-    if isinstance(value, Mapping):
-        return {str(key): _serialize(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_serialize(item) for item in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    raise TypeError(f"cannot send a {type(value).__name__} as a property value: use JSON-like values")
-
-
-def _struct(data: Mapping[str, Any]) -> struct_pb2.Struct:
-    struct = struct_pb2.Struct()
-    struct.update(dict(data))
-    return struct
-
-
-def _options(resource: Resource, *, with_parent: bool) -> analyzer_pb2.AnalyzerResourceOptions:
-    options = analyzer_pb2.AnalyzerResourceOptions(
-        protect=resource.protect,
-        ignoreChanges=list(resource.ignore_changes),
-        deleteBeforeReplace=bool(resource.delete_before_replace),
-        deleteBeforeReplaceDefined=resource.delete_before_replace is not None,
-        additionalSecretOutputs=list(resource.additional_secret_outputs),
-        aliases=list(resource.aliases),
-        customTimeouts=analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(),
-    )
-    if with_parent:
-        options.parent = resource.parent
-    return options
-
-
-def _provider(provider: ProviderResource | None) -> analyzer_pb2.AnalyzerProviderResource | None:
-    if provider is None:
-        return None
-    return analyzer_pb2.AnalyzerProviderResource(
-        type=provider.type,
-        urn=provider.urn,
-        name=provider.name,
-        properties=_struct(serialize_properties(provider.properties)),
-    )
-
-
-def build_analyze_request(resource: Resource) -> analyzer_pb2.AnalyzeRequest:
-    return analyzer_pb2.AnalyzeRequest(
-        type=resource.type,
-        name=resource.name,
-        urn=resource.urn,
-        properties=_struct(serialize_properties(resource.properties)),
-        options=_options(resource, with_parent=True),
-        provider=_provider(resource.provider),
-    )
-
-
-def build_analyze_stack_request(resources: Iterable[Resource]) -> analyzer_pb2.AnalyzeStackRequest:
-    protos = []
-    for resource in resources:
-        protos.append(
-            analyzer_pb2.AnalyzerResource(
-                type=resource.type,
-                name=resource.name,
-                urn=resource.urn,
-                properties=_struct(serialize_properties(resource.properties)),
-                # Like the engine's AnalyzeResources: the parent travels beside the options, not in them.
-                options=_options(resource, with_parent=False),
-                provider=_provider(resource.provider),
-                parent=resource.parent,
-                dependencies=list(resource.dependencies),
-                propertyDependencies={
-                    key: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns))
-                    for key, urns in resource.property_dependencies.items()
-                    if urns
-                },
-            )
-        )
-    return analyzer_pb2.AnalyzeStackRequest(resources=protos)
-
-
-def make_urn(project: str, stack: str, type_: str, name: str, parent_urn: str = "") -> str:
-    """The URN the engine gives a resource: its type is qualified by its parent's, unless that is the stack."""
-    qualified = type_
-    if parent_urn:
-        parent_type = parent_urn.split("::")[2]
-        if parent_type != "pulumi:pulumi:Stack":
-            qualified = f"{parent_type}${type_}"
-    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
-
-
-# --- policy config, reconciled as the engine does -----------------------------------------------------------
-
-
-def _level_name(value: int) -> str:
-    return analyzer_pb2.EnforcementLevel.Name(value).lower()
-
-
-def _level_value(name: str) -> int:
-    return analyzer_pb2.EnforcementLevel.Value(name.upper())
-
-
-def _parse_policy_pack_config(config: Mapping[str, Any]) -> dict[str, tuple[str | None, dict[str, Any] | None]]:
-    """The engine's parsePolicyPackConfig: a level string, or an object with an optional enforcementLevel."""
-    parsed: dict[str, tuple[str | None, dict[str, Any] | None]] = {}
-    errors = []
-    for name, value in config.items():
-        level: str | None = None
-        properties: dict[str, Any] | None = None
-        if isinstance(value, str):
-            level = value
-        elif isinstance(value, Mapping):
-            properties = dict(value)
-            raw_level = properties.pop("enforcementLevel", None)
-            if raw_level is not None and not isinstance(raw_level, str):
-                errors.append(f"{name}: enforcementLevel {raw_level!r} is not a string")
-                continue
-            level = raw_level
-            properties = properties or None
-        else:
-            errors.append(f"{name}: {value!r} is not a valid value; must be a string or object")
-            continue
-        if level is not None and level not in ENFORCEMENT_LEVELS:
-            errors.append(f"{name}: {level!r} is not a valid enforcement level ({', '.join(ENFORCEMENT_LEVELS)})")
-            continue
-        if level is None and not properties:
-            continue
-        parsed[name] = (level, properties)
-    if errors:
-        raise PolicyConfigError(errors)
-    return parsed
-
-
-def _apply(
-    result: dict[str, tuple[str | None, dict[str, Any] | None]],
-    given: Mapping[str, tuple[str | None, dict[str, Any] | None]],
-) -> None:
-    all_level = given.get("all", (None, None))[0]
-    if all_level:
-        for name, (_, properties) in list(result.items()):
-            result[name] = (all_level, properties)
-    for name, (level, properties) in given.items():
-        current_level, current_properties = result.get(name, (None, None))
-        if properties:  # shallow: a given key replaces the whole value, as in the engine
-            current_properties = {**(current_properties or {}), **properties}
-        result[name] = (level or current_level, current_properties)
-
-
-def reconcile_policy_config(
-    info: PackInfo, config: Mapping[str, Any] | None
-) -> dict[str, tuple[str | None, dict[str, Any] | None]]:
-    """Every policy's (enforcement level, properties), as the engine passes them to Configure.
-
-    Schema defaults and each policy's own level first, then the pack's initial config, then `config` (the
-    content of a `--policy-pack-config` file); the result is validated against each policy's schema.
-    """
-    result: dict[str, tuple[str | None, dict[str, Any] | None]] = {}
-    for policy in info.policies:
-        properties = policy.config_schema.get("properties", {})
-        defaults = {key: schema["default"] for key, schema in properties.items() if "default" in schema}
-        result[policy.name] = (policy.enforcement_level, defaults or None)
-    initial = {
-        name: (value.get("enforcementLevel"), {k: v for k, v in value.items() if k != "enforcementLevel"} or None)
-        for name, value in info.initial_config.items()
-    }
-    _apply(result, initial)
-    if config:
-        _apply(result, _parse_policy_pack_config(config))
-
-    errors = []
-    for policy in info.policies:
-        if not policy.config_schema:
-            continue
-        schema = {"type": "object", **policy.config_schema}
-        properties = result.get(policy.name, (None, None))[1] or {}
-        import jsonschema  # on first use: the preflight loads it in a judging thread, not before the program runs
-
-        validator = jsonschema.Draft7Validator(schema)
-        for error in sorted(validator.iter_errors(properties), key=lambda e: list(e.path)):
-            where = "/".join(str(part) for part in error.path)
-            errors.append(f"{policy.name}: {where + ': ' if where else ''}{error.message}")
-    if errors:
-        raise PolicyConfigError(errors)
-    return result
 
 
 # --- the client ---------------------------------------------------------------------------------------------
@@ -391,7 +112,7 @@ def _policy_info(proto: analyzer_pb2.PolicyInfo) -> PolicyInfo:
         name=proto.name,
         display_name=proto.displayName,
         description=proto.description,
-        enforcement_level=_level_name(proto.enforcementLevel),
+        enforcement_level=level_name(proto.enforcementLevel),
         policy_type="" if policy_type == "unknown" else policy_type,
         config_schema=schema,
         severity="" if severity == "unspecified" else severity,
@@ -427,7 +148,7 @@ class AnalyzerClient:
             initial = {}
             for name, config in proto.initialConfig.items():
                 entry = json_format.MessageToDict(config.properties)
-                entry["enforcementLevel"] = _level_name(config.enforcementLevel)
+                entry["enforcementLevel"] = level_name(config.enforcementLevel)
                 initial[name] = entry
             self._info = PackInfo(
                 name=proto.name,
@@ -462,7 +183,7 @@ class AnalyzerClient:
         for name, (level, properties) in reconciled.items():
             level = level or "advisory"
             request.policyConfig[name].CopyFrom(
-                analyzer_pb2.PolicyConfig(enforcementLevel=_level_value(level), properties=_struct(properties or {}))
+                analyzer_pb2.PolicyConfig(enforcementLevel=level_value(level), properties=to_struct(properties or {}))
             )
             effective[name] = {"enforcementLevel": level, **(properties or {})}
         self._call("Configure", request)
@@ -489,7 +210,7 @@ class AnalyzerClient:
                     policy_pack_version=self._pack_version or proto.policyPackVersion,
                     description=proto.description,
                     message=proto.message,
-                    enforcement_level=_level_name(proto.enforcementLevel),
+                    enforcement_level=level_name(proto.enforcementLevel),
                     urn=proto.urn or default_urn,
                     severity="" if severity == "unspecified" else severity,
                 )
