@@ -40,8 +40,6 @@ def judge(pack: PackProcess, policy_dir: Path, run: ProgramRun, result: StackRes
         for resource in resources:
             diagnostics += host.analyze(resource)
         diagnostics += host.analyze_stack(resources)
-    position = {r.urn: index for index, r in enumerate(result.registrations)}
-    diagnostics.sort(key=lambda d: (position.get(d.urn, -1), d.policy_name, d.message))
     result.diagnostics = [
         Diagnostic(
             policy=d.policy_name,

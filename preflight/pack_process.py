@@ -200,11 +200,12 @@ class PackProcess:
         """The port the pack serves the Analyzer service on, read from its first line of stdout."""
         if not self._threads:
             self._threads = [
-                threading.Thread(target=_drain, args=(self._process.stdout, self._stdout, self._first_line)),
-                threading.Thread(target=_drain, args=(self._process.stderr, self._stderr)),
+                threading.Thread(
+                    target=_drain, args=(self._process.stdout, self._stdout, self._first_line), daemon=True
+                ),
+                threading.Thread(target=_drain, args=(self._process.stderr, self._stderr), daemon=True),
             ]
             for thread in self._threads:
-                thread.daemon = True
                 thread.start()
         deadline = time.monotonic() + timeout
         while True:

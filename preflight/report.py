@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from preflight.registrations import Registration, plain
+from preflight.registrations import Registration, plain, tree_order
 
 SCHEMA_PATH = Path(__file__).with_name("schema") / "report-v1.json"
 SCHEMA_VERSION = 1
@@ -81,6 +81,13 @@ class StackResult:
         if self.error is not None:
             return "error"
         return "fail" if self.mandatory else "pass"
+
+    def put_in_order(self) -> None:
+        """Resources parents first, diagnostics in resource order: the same on every run, although the SDK
+        registers concurrently, so the report CI keeps and diffs depends only on the program."""
+        self.registrations = tree_order(self.registrations)
+        position = {r.urn: index for index, r in enumerate(self.registrations)}
+        self.diagnostics.sort(key=lambda d: (position.get(d.urn, -1), d.policy, d.message))
 
 
 def exit_code(results: list[StackResult]) -> int:

@@ -18,7 +18,6 @@ import os
 import pickle
 import selectors
 import sys
-import threading
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 from preflight.pack_process import AnalyzerHostError, PackProcess
 from preflight.project import Project, ProjectError, StackConfig
-from preflight.registrations import tree_order
 from preflight.report import StackResult
 
 if TYPE_CHECKING:
@@ -39,15 +37,13 @@ class Progress:
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.states: dict[str, str] = {}
-        self._lock = threading.Lock()
 
     def update(self, stack: str, state: str) -> None:
-        with self._lock:
-            self.states[stack] = state
-            if self.enabled:
-                line = "  ".join(f"{name}: {s}" for name, s in self.states.items())
-                sys.stderr.write(f"\r\033[Kpreflight  {line}")
-                sys.stderr.flush()
+        self.states[stack] = state
+        if self.enabled:
+            line = "  ".join(f"{name}: {s}" for name, s in self.states.items())
+            sys.stderr.write(f"\r\033[Kpreflight  {line}")
+            sys.stderr.flush()
 
     def done(self) -> None:
         if self.enabled and self.states:
@@ -143,7 +139,7 @@ def _evaluate_stack(
     if run is None:
         pack.stop()
         return result
-    result.registrations = tree_order(run.registrations)
+    result.registrations = run.registrations
     result.outputs = run.stack_outputs
     from preflight.judge import judge
 
@@ -151,6 +147,7 @@ def _evaluate_stack(
         judge(pack, policy_dir, run, result)
     except AnalyzerHostError as exc:
         result.error = f"policy pack failed: {exc}"
+    result.put_in_order()
     return result
 
 

@@ -161,5 +161,5 @@ class VendorClient:
 
     def _reason(self, error: Exception) -> str:
         # urllib3's messages carry the URL (never credentials: those are headers); keep them short.
-        reason = getattr(error, "args", [error])[0] if getattr(error, "args", None) else error
+        reason = error.args[0] if error.args else error
         return redact(" ".join(str(reason).split())[:200], self._secrets)
