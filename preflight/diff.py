@@ -21,9 +21,7 @@ from typing import Any
 
 from preflight.classification import CLASSES, classify, rules_markdown
 from preflight.render import highlights
-from preflight.report import SCHEMA_PATH as REPORT_SCHEMA_PATH
-from preflight.report import SCHEMA_VERSION as REPORT_SCHEMA_VERSION
-from preflight.report import violation_text
+from preflight.report import ReportError, load_report, violation_text
 
 SCHEMA_PATH = Path(__file__).with_name("schema") / "diff-v1.json"
 SCHEMA_VERSION = 1
@@ -32,44 +30,6 @@ OPTIONS = ("protect", "retainOnDelete", "parent", "provider")
 UNSET = "(unset)"
 MARKDOWN_LIMIT = 60_000  # a GitHub comment holds 65,536 characters
 VALUE_WIDTH = 120
-
-
-class ReportError(Exception):
-    """A report that cannot be diffed; the message names the file and the reason."""
-
-
-def load_report(path: Path, role: str) -> dict[str, Any]:
-    """A preflight report, checked against its schema, or a ReportError saying what is wrong."""
-    where = f"{role} report {path}"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReportError(f"{where}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReportError(f"{where}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
-    try:
-        report = json.loads(text)
-    except ValueError as exc:
-        raise ReportError(
-            f"{where}: not JSON ({exc}); expected a report written by `python -m preflight --json FILE`"
-        ) from None
-    if not isinstance(report, dict):
-        raise ReportError(f"{where}: found a JSON {type(report).__name__}; expected a preflight report object")
-    version = report.get("schemaVersion")
-    if version != REPORT_SCHEMA_VERSION:
-        raise ReportError(
-            f"{where}: schemaVersion: found {version!r}; allowed: {REPORT_SCHEMA_VERSION} "
-            f"({REPORT_SCHEMA_PATH.name}); diff two reports written by the same preflight version"
-        )
-    import jsonschema  # imported late: only a report that got this far needs it
-
-    schema = json.loads(REPORT_SCHEMA_PATH.read_text(encoding="utf-8"))
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(report))
-    if error is not None:
-        location = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-        message = error.message if len(error.message) <= 200 else error.message[:200] + "..."
-        raise ReportError(f"{where}: {location or '(top level)'}: {message}; not a valid {REPORT_SCHEMA_PATH.name}")
-    return report
 
 
 # --- the diff ---------------------------------------------------------------------------------------------

@@ -246,3 +246,44 @@ def _version(distribution: str) -> str:
     from importlib import metadata
 
     return metadata.version(distribution)
+
+
+# --- reading a report back (diff, residency --from-report) ---------------------------------------------------
+
+
+class ReportError(Exception):
+    """A report that cannot be read back; the message names the file and the reason."""
+
+
+def load_report(path: Path, role: str) -> dict[str, Any]:
+    """A preflight report, checked against its schema, or a ReportError saying what is wrong."""
+    where = f"{role} report {path}"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReportError(f"{where}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReportError(f"{where}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        report = json.loads(text)
+    except ValueError as exc:
+        raise ReportError(
+            f"{where}: not JSON ({exc}); expected a report written by `python -m preflight --json FILE`"
+        ) from None
+    if not isinstance(report, dict):
+        raise ReportError(f"{where}: found a JSON {type(report).__name__}; expected a preflight report object")
+    version = report.get("schemaVersion")
+    if version != SCHEMA_VERSION:
+        raise ReportError(
+            f"{where}: schemaVersion: found {version!r}; allowed: {SCHEMA_VERSION} "
+            f"({SCHEMA_PATH.name}); write the report again with this version of the preflight"
+        )
+    import jsonschema  # imported late: only a report that got this far needs it
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(report))
+    if error is not None:
+        location = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+        message = error.message if len(error.message) <= 200 else error.message[:200] + "..."
+        raise ReportError(f"{where}: {location or '(top level)'}: {message}; not a valid {SCHEMA_PATH.name}")
+    return report

@@ -100,7 +100,7 @@ class _Unusable(Exception):
 
 def _report(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     if args.from_report is not None:
-        from preflight.diff import ReportError, load_report
+        from preflight.report import ReportError, load_report
 
         try:
             report = load_report(args.from_report, "--from-report")
