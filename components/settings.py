@@ -267,7 +267,8 @@ class Settings(_Model):
             raise _FieldError(
                 ("neon", "previews"),
                 self.neon.previews.model_dump(by_alias=True, exclude_unset=True),
-                f"the {self.environment} projects build no previews; allowed only in: {', '.join(PREVIEW_ENVIRONMENTS)}",
+                f"the {self.environment} projects build no previews; "
+                f"allowed only in: {', '.join(PREVIEW_ENVIRONMENTS)}",
             )
         return self
 
