@@ -42,7 +42,8 @@ from preflight.analyzer_wire import (
     serialize_properties,
     to_struct,
 )
-from preflight.pack_process import AnalyzerHostError, PackProcess, config_env
+from preflight.pack_process import AnalyzerHostError, PackProcess
+from stack_config import config_env
 from preflight.policy_config import (
     PackInfo,
     PolicyConfigError,

@@ -15,7 +15,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from preflight.monitor import ProgramRun, run_program  # noqa: E402
-from preflight.project import Project  # noqa: E402
+from stack_config import Project  # noqa: E402
 
 PREFIX = "motion-mavericks-portal:"
 STACKS = ("dev", "staging", "prod")
