@@ -43,7 +43,6 @@ from preflight.analyzer_wire import (
     to_struct,
 )
 from preflight.pack_process import AnalyzerHostError, PackProcess
-from stack_config import config_env
 from preflight.policy_config import (
     PackInfo,
     PolicyConfigError,
@@ -52,6 +51,7 @@ from preflight.policy_config import (
     level_value,
     reconcile_policy_config,
 )
+from stack_config import config_env
 
 __all__ = [
     "UNKNOWN",

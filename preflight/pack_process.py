@@ -17,7 +17,6 @@ placeholder is closed.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import queue
 import signal

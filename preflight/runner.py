@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from preflight.pack_process import AnalyzerHostError, PackProcess
-from stack_config import Project, ProjectError, StackConfig
 from preflight.report import StackResult
+from stack_config import Project, ProjectError, StackConfig
 
 if TYPE_CHECKING:
     from preflight.registrations import ProgramRun

@@ -115,7 +115,9 @@ class Project:
         for key in ("secretsprovider", "encryptedkey", "encryptionsalt"):
             if key in document and not isinstance(document[key], str):
                 raise ProjectError(f"{path}: {key}: found {document[key]!r}; allowed: a string")
-        stack_config = {qualify(key, self.name, path): value for key, value in _mapping(document, "config", path).items()}
+        stack_config = {
+            qualify(key, self.name, path): value for key, value in _mapping(document, "config", path).items()
+        }
 
         merged: dict[str, Any] = dict(self.defaults)
         secret_keys: list[str] = []
@@ -145,9 +147,7 @@ class Project:
                 unresolved.append(f"{key} (from ESC environment {name!r}; a {REDACTED} placeholder offline)")
         values = {key: _as_config_string(key, value, path) for key, value in merged.items()}
         _check_total_size(values, path)
-        return StackConfig(
-            name=stack, values=values, secret_keys=tuple(secret_keys), unresolved=tuple(unresolved)
-        )
+        return StackConfig(name=stack, values=values, secret_keys=tuple(secret_keys), unresolved=tuple(unresolved))
 
     def esc_definition(self, environment: str) -> Path:
         """Where the repository keeps an ESC environment's definition: `<project>/<env>` -> esc/<env>.yaml."""
@@ -244,16 +244,13 @@ def _imports(document: dict[str, Any], path: Path) -> list[str]:
 
 def _as_config_string(key: str, value: Any, path: Path) -> str:
     """The value as the program receives it; ProjectError if it is too large to reach it at all."""
-    if isinstance(value, str):
-        size = len(json.dumps(value))
-    else:
-        size = _encoded_size(value, CONFIG_LIMIT)
-    if size > CONFIG_LIMIT:
+    size = len(json.dumps(value)) if isinstance(value, str) else _encoded_size(value, CONFIG_LIMIT)
+    if size is None or size > CONFIG_LIMIT:
+        found = f"{size:,} bytes" if size is not None else f"more than {CONFIG_LIMIT:,} bytes"
         raise ProjectError(
-            f"{path}: {key}: found a value of {'more than ' if size > CONFIG_LIMIT + 1 else ''}{size:,} bytes as "
-            f"JSON; allowed: at most {CONFIG_LIMIT:,} bytes for the whole stack's configuration, which the engine "
-            f"hands to the program and the policy pack in one environment variable ({CONFIG_VARIABLE}; Linux "
-            "limits one to 128 KiB)"
+            f"{path}: {key}: found a value of {found} as JSON; allowed: at most {CONFIG_LIMIT:,} bytes for the whole "
+            f"stack's configuration, which the engine hands to the program and the policy pack in one environment "
+            f"variable ({CONFIG_VARIABLE}; Linux limits one to 128 KiB)"
         )
     return value if isinstance(value, str) else json.dumps(value)
 
@@ -269,9 +266,9 @@ def _check_total_size(values: Mapping[str, str], path: Path) -> None:
         )
 
 
-def _encoded_size(value: Any, budget: int) -> int:
-    """The size of `value` as JSON, give or take separators, counting no further than just past `budget`
-    (a document of aliases can stand for far more text than it holds)."""
+def _encoded_size(value: Any, budget: int) -> int | None:
+    """The size of `value` as JSON, give or take separators, or None once it passes `budget` (a document of
+    aliases can stand for far more text than it holds, so it is never expanded)."""
     total = 0
     stack = [value]
     while stack:
@@ -287,7 +284,7 @@ def _encoded_size(value: Any, budget: int) -> int:
         else:
             total += len(json.dumps(item)) + 1
         if total > budget:
-            return budget + 2
+            return None
     return total
 
 

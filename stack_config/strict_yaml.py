@@ -98,7 +98,9 @@ class _StrictLoader(yaml.SafeLoader):
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         text = node.value.lstrip("+-")
-        legacy = "_" in text or ":" in text or text.startswith("0b") or (len(text) > 1 and text[0] == "0" and text[1] != "x")
+        legacy = (
+            "_" in text or ":" in text or text.startswith("0b") or (len(text) > 1 and text[0] == "0" and text[1] != "x")
+        )
         if legacy:
             raise YamlRefusal(
                 f"found {node.value}, a YAML 1.1 number that the Pulumi CLI (YAML 1.2) reads differently; "
@@ -134,7 +136,9 @@ class _StrictLoader(yaml.SafeLoader):
             raise YamlRefusal(
                 f"found {node.value}, a YAML date; Pulumi configuration has no date type: {_quoted(node)}", node
             )
-        raise YamlRefusal(f"found a !!{kind} value; configuration values are strings, numbers, booleans, lists and maps", node)
+        raise YamlRefusal(
+            f"found a !!{kind} value; configuration values are strings, numbers, booleans, lists and maps", node
+        )
 
 
 for _tag in ("timestamp", "binary", "set", "omap", "pairs"):
@@ -148,11 +152,11 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:str", _StrictLoader.construct_y
 def parse_yaml(text: str) -> Any:
     """The document in `text`; `YamlRefusal` names the line and the problem."""
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader, stricter still
+        return yaml.load(text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = error.problem or error.context or "unreadable"
+        problem = ", ".join(part for part in (error.context, error.problem) if part) or "unreadable"
         raise YamlRefusal(f"{where}not valid YAML: {problem}") from None
     except yaml.YAMLError as error:  # the reader: a character YAML does not allow
         raise YamlRefusal(f"not valid YAML: {error}") from None

@@ -75,8 +75,16 @@ def test_an_import_without_a_definition_in_the_repository_is_named(tmp_path: Pat
 @pytest.mark.parametrize(
     ("stack_file", "esc", "expected"),
     [
-        ("environment: motion-mavericks-portal/dev\n", None, "environment: found 'motion-mavericks-portal/dev'; allowed: a list of ESC environment names"),
-        ("environment: [x/dev]\n", {"dev": "values:\n  pulumiConfig: [a, b]\n"}, "values.pulumiConfig: found a list (['a', 'b']); allowed: a mapping"),
+        (
+            "environment: motion-mavericks-portal/dev\n",
+            None,
+            "environment: found 'motion-mavericks-portal/dev'; allowed: a list of ESC environment names",
+        ),
+        (
+            "environment: [x/dev]\n",
+            {"dev": "values:\n  pulumiConfig: [a, b]\n"},
+            "values.pulumiConfig: found a list (['a', 'b']); allowed: a mapping",
+        ),
         ("environment: [x/dev]\n", {"dev": "values: [\n"}, "dev.yaml: line 2, column 1: not valid YAML"),
     ],
 )
