@@ -129,7 +129,7 @@ def load_settings(stack: str):
     """The stack's settings, and where every prod stack's resources are (to refuse credentials reaching them)."""
     from components.errors import ConfigError
     from components.settings import PREVIEW_ENVIRONMENTS, settings_from_stack_config
-    from preflight.project import Project, ProjectError
+    from stack_config import Project, ProjectError
 
     try:
         project = Project.load(ROOT)
