@@ -272,3 +272,23 @@ def test_a_bug_shows_its_traceback_redacted_and_where_the_rotation_stands(vendor
     assert "error: internal error (a bug in this command):\nTraceback" in err and "KeyError: 'id'" in err
     assert "error: Nothing was changed." in err
     assert NEON_KEY not in err and vendors.mutations() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("NEON_API_BASE_URL", "http://console.neon.tech/api/v2"),
+        ("VERCEL_API_BASE_URL", "http://api.vercel.com"),
+        ("VENDOR_API_DEADLINE_SECONDS", "forever"),
+        ("VENDOR_API_BACKOFF_FACTOR", "nan"),
+    ],
+)
+def test_a_plain_http_base_url_or_a_malformed_tuning_variable_is_a_usage_error(
+    vendors: Vendors, capsys, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)  # the vendor client reads the tuning variables from the process environment
+    code, out, err = run(vendors, capsys, *ARGS, **{name: value})
+    assert code == 2
+    assert repr(value) in err and "Nothing was changed." in err
+    assert vendors.mutations() == []
+    assert_nothing_secret_shown(vendors, out, err)
