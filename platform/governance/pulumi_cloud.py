@@ -34,8 +34,8 @@ class StackGovernance(GovernanceComponent):
         org, project = settings.organization, settings.project
 
         if settings.stack_tags:
-            for stack in settings.stacks:
-                values = {"env": stack_environment(stack), "owner": tags["owner"], "data_class": tags["data_class"]}
+            for stack, own in settings.stacks.items():
+                values = {"env": stack_environment(stack), "owner": own.owner, "data_class": own.data_class}
                 for key, value in values.items():
                     pulumiservice.StackTag(
                         f"{name}-{stack}-tag-{key}",

@@ -140,7 +140,7 @@ class PolicyGroup(_Model):
 class PulumiCloud(_Model):
     organization: GitHubName
     project: Slug = "motion-mavericks-portal"  # the portal's project, whose stacks are governed here
-    stacks: tuple[Slug, ...] = Field(min_length=1)
+    stacks: dict[Slug, Tags] = Field(min_length=1)  # each portal stack -> its own owner and data_class tags
     stack_tags: bool = True  # every edition
     team_access: TeamAccess = TeamAccess()  # Enterprise and Business Critical editions
     policy_group: PolicyGroup  # Team, Enterprise and Business Critical editions

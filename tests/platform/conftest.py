@@ -15,8 +15,10 @@ from preflight.project import Project
 from tests.conftest import DELETE, _merge
 
 PLATFORM = Path(__file__).resolve().parents[2] / "platform"
-if str(PLATFORM) not in sys.path:  # as the Pulumi CLI runs it: the program's directory first
-    sys.path.insert(0, str(PLATFORM))
+POLICY = PLATFORM.parent / "policy"
+for path in (PLATFORM, POLICY):  # as the engine runs each: its own directory first on the path
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
 
 PREFIX = "motion-mavericks-platform:"
 STACK = "prod"

@@ -71,11 +71,12 @@ def test_main_needs_a_reviewed_pull_request_passing_checks_and_refuses_force_pus
 
 
 def test_portal_stacks_carry_env_owner_and_data_class(platform_run: ProgramRun) -> None:
-    cloud, tags = configured("pulumiCloud"), configured("tags")
+    cloud = configured("pulumiCloud")
     found = {(t.inputs["stack"], t.inputs["name"]): t.inputs["value"] for t in platform_run.by_type(STACK_TAG)}
     expected = {}
-    for stack in cloud["stacks"]:
+    for stack, tags in cloud["stacks"].items():
         expected |= {(stack, "env"): stack, (stack, "owner"): tags["owner"], (stack, "data_class"): tags["data_class"]}
+    assert expected[("dev", "data_class")] == "internal"
     assert found == expected
     assert {t.inputs["project"] for t in platform_run.by_type(STACK_TAG)} == {"motion-mavericks-portal"}
 
