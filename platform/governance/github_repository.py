@@ -1,7 +1,8 @@
 """GitHub: every deployment environment the workflows use, with its protection, and the rules on `main`.
 
 Token and argument names are pulumi-github 6.15.0's (`github:index/repositoryEnvironment:...`,
-`github:index/repositoryEnvironmentDeploymentPolicy:...`, `github:index/repositoryRuleset:...`).
+`github:index/repositoryEnvironmentDeploymentPolicy:...`, `github:index/repositoryRuleset:...`,
+`github:index/workflowRepositoryPermissions:...`, `github:index/actionsRepositoryPermissions:...`).
 Environment secrets are not declared here: their values live in 1Password and are set per environment
 (docs/platform.md says how), so no secret ever passes through this program or its state.
 """
@@ -86,6 +87,24 @@ class RepositoryGovernance(GovernanceComponent):
                     strict_required_status_checks_policy=True,
                 ),
             ),
+            opts=self.child(provider=provider),
+        )
+        # The workflows' default token reads only (each job asks for what it writes), and a workflow may
+        # never approve a pull request: otherwise a pull request could approve itself past the ruleset.
+        github.WorkflowRepositoryPermissions(
+            f"{name}-workflow-token",
+            repository=settings.repository,
+            default_workflow_permissions="read",
+            can_approve_pull_request_reviews=False,
+            opts=self.child(provider=provider),
+        )
+        # Every action must be pinned to a full commit SHA, as the workflows are (GitHub enforces it too).
+        github.ActionsRepositoryPermissions(
+            f"{name}-actions",
+            repository=settings.repository,
+            enabled=True,
+            allowed_actions="all",
+            sha_pinning_required=True,
             opts=self.child(provider=provider),
         )
         self.register_outputs({"environments": sorted(self.environments), "ruleset": self.ruleset.name})

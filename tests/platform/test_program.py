@@ -185,3 +185,14 @@ def test_every_resource_sits_in_a_tagged_component(platform_run: ProgramRun) -> 
     for resource in platform_run.registrations:
         if resource.custom and not resource.type.startswith("pulumi:providers:"):
             assert by_urn[resource.parent].type.startswith("motion-mavericks:index:"), resource.name
+
+
+def test_the_workflow_token_reads_only_and_never_approves_a_pull_request(platform_run: ProgramRun) -> None:
+    [permissions] = platform_run.by_type("github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions")
+    assert permissions.inputs["defaultWorkflowPermissions"] == "read"
+    assert permissions.inputs["canApprovePullRequestReviews"] is False
+
+
+def test_github_refuses_actions_not_pinned_to_a_commit(platform_run: ProgramRun) -> None:
+    [actions] = platform_run.by_type("github:index/actionsRepositoryPermissions:ActionsRepositoryPermissions")
+    assert actions.inputs["shaPinningRequired"] is True and actions.inputs["enabled"] is True
