@@ -96,6 +96,16 @@ class GitHub(_Model):
                 f"allowed: [{self.branch_rules.branch!r}] (prod deploys from the protected branch only)",
             )
         for name, environment in self.environments.items():
+            # An environment whose name says prod holds prod credentials (docs/delivery.md, "The trust
+            # boundary"): only the protected branch may use it, and no admin may skip its rules.
+            if "prod" in name.lower() and environment.branches != (self.branch_rules.branch,):
+                raise _FieldError(
+                    ("github", "environments", name, "branches"),
+                    list(environment.branches),
+                    f"allowed: [{self.branch_rules.branch!r}] (an environment named for prod is main-only)",
+                )
+            if "prod" in name.lower() and environment.can_admins_bypass:
+                raise _FieldError(("github", "environments", name, "canAdminsBypass"), True, "allowed: false")
             for index, slug in enumerate(environment.reviewers):
                 if slug not in self.teams:
                     raise _FieldError(

@@ -31,6 +31,7 @@ ARCHIVE_MODE = "COMPLIANCE"
 ARCHIVE_MINIMUM_DAYS = 731  # 24 months, a leap day included
 DAYS_PER_YEAR = 365  # how S3 counts a retention given in years
 PRODUCTION = "production"
+PLATFORM_PROJECT = "motion-mavericks-platform"  # platform/Pulumi.yaml's name
 
 
 def project_of(resource: PolicyResource) -> str:
@@ -39,7 +40,7 @@ def project_of(resource: PolicyResource) -> str:
 
 
 def _in_platform(resources: Iterable[PolicyResource]) -> bool:
-    return any(project_of(r) == tokens.PLATFORM_PROJECT for r in resources)
+    return any(project_of(r) == PLATFORM_PROJECT for r in resources)
 
 
 def _targets(lock: PolicyResource, bucket: PolicyResource, bucket_props: dict[str, Any]) -> bool:
@@ -85,7 +86,7 @@ def _validate_archive_lock(args: StackValidationArgs, report: ReportViolation) -
     locks = [r for r in args.resources if r.resource_type in tokens.AWS_S3_OBJECT_LOCKS]
     if not buckets:
         report(
-            f"the {tokens.PLATFORM_PROJECT} stack declares no S3 bucket, so prod's plans have no archive; declare "
+            f"the {PLATFORM_PROJECT} stack declares no S3 bucket, so prod's plans have no archive; declare "
             f"the PlanArchive component (platform/governance/plan_archive.py)."
         )
         return
@@ -166,7 +167,7 @@ def _validate_production(args: StackValidationArgs, report: ReportViolation) -> 
     production = [r for r in environments if get(plain(r.props), "environment") == PRODUCTION]
     if not production and _in_platform(args.resources):
         report(
-            f"the {tokens.PLATFORM_PROJECT} stack declares no {PRODUCTION!r} GitHub environment, so prod's deploy "
+            f"the {PLATFORM_PROJECT} stack declares no {PRODUCTION!r} GitHub environment, so prod's deploy "
             f"job would run without an approval gate; declare it (github.environments.{PRODUCTION})."
         )
     for environment in production:

@@ -17,7 +17,6 @@ SENTRY_PROJECT = "sentry:index/sentryProject:SentryProject"
 SENTRY_ISSUE_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert"
 
 # The platform project (platform/): the delivery system's own guard rails.
-PLATFORM_PROJECT = "motion-mavericks-platform"
 AWS_PREFIX = "aws:"
 AWS_GLOBAL_PREFIXES = ("aws:iam/",)  # IAM is global and holds no data; every other AWS resource is regional
 AWS_S3_BUCKET = "aws:s3/bucket:Bucket"

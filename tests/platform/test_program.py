@@ -196,3 +196,12 @@ def test_the_workflow_token_reads_only_and_never_approves_a_pull_request(platfor
 def test_github_refuses_actions_not_pinned_to_a_commit(platform_run: ProgramRun) -> None:
     [actions] = platform_run.by_type("github:index/actionsRepositoryPermissions:ActionsRepositoryPermissions")
     assert actions.inputs["shaPinningRequired"] is True and actions.inputs["enabled"] is True
+
+
+def test_every_type_the_platform_registers_is_in_the_catalog(platform_run: ProgramRun) -> None:
+    import catalog
+
+    ours = (catalog.COMPONENT_PREFIX, catalog.ENGINE_PREFIX, catalog.PROVIDER_PREFIX)
+    missing = sorted({r.type for r in platform_run.registrations if not r.type.startswith(ours)} - set(catalog.TYPES))
+    assert missing == [], "add these to catalog.TYPES (see its docstring)"
+    assert catalog.TYPES["aws:s3/bucket:Bucket"].holds_data

@@ -46,7 +46,7 @@ def test_config_error_is_a_run_error_so_the_cli_prints_no_traceback() -> None:
             f"{KEY}github.environments.production.branches: found ['main', 'release/*']; allowed: ['main']",
         ),
         (
-            {"github": {"environments": {"production": {"reviewers": ["security", "auditors"]}}}},
+            {"github": {"environments": {"production": {"reviewers": ["portal-security", "auditors"]}}}},
             f"{KEY}github.environments.production.reviewers[1]: found 'auditors'; is not in github.teams",
         ),
         (
@@ -56,7 +56,16 @@ def test_config_error_is_a_run_error_so_the_cli_prints_no_traceback() -> None:
         (
             {"github": {"codeOwners": {"/policy/": ["securty"]}}},
             f"{KEY}github.codeOwners./policy/: found 'securty'; is not in github.teams; known teams: "
-            "platform-engineering, security",
+            "portal-platform, portal-security, portal-tech-lead",
+        ),
+        (
+            {"github": {"environments": {"preview-prod": {"branches": []}}}},
+            f"{KEY}github.environments.preview-prod.branches: found []; allowed: ['main'] (an environment named "
+            "for prod is main-only)",
+        ),
+        (
+            {"github": {"environments": {"preview-prod": {"canAdminsBypass": True}}}},
+            f"{KEY}github.environments.preview-prod.canAdminsBypass: found True; allowed: false",
         ),
         (
             {"github": {"branchRules": {"requiredApprovals": 0}}},

@@ -34,12 +34,14 @@ def test_it_runs_on_pull_requests_merges_and_weekly() -> None:
     assert on["schedule"] and "workflow_dispatch" in on
 
 
-def test_pull_requests_get_the_offline_preflight_then_a_read_only_preview() -> None:
+def test_pull_requests_get_the_offline_preflight_and_main_a_read_only_preview() -> None:
     jobs = load()["jobs"]
     assert "--project platform" in runs(jobs["preflight"]) and "environment" not in jobs["preflight"]
+    assert "pull_request" in jobs["preflight"]["if"] and "secrets." not in json.dumps(jobs["preflight"])
     preview = jobs["preview"]
     assert preview["environment"] == "platform-preview" and preview["needs"] == "preflight"
-    assert "head.repo.full_name == github.repository" in preview["if"], "forks get no credentials"
+    assert preview["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    assert environments()["platform-preview"]["branches"] == ["main"], "GitHub refuses it to other branches"
     assert "python -m delivery preview prod --project platform" in runs(preview)
     assert "PLATFORM_GITHUB_READ_TOKEN" in json.dumps(preview) and "ADMIN" not in json.dumps(preview)
 
@@ -60,13 +62,10 @@ def test_only_a_merge_deploys_and_only_after_its_own_approval() -> None:
             assert "ADMIN" not in json.dumps(job) and "DEPLOY_ROLE" not in json.dumps(job), name
 
 
-def test_no_job_a_pull_request_can_start_uses_a_prod_or_deploying_environment() -> None:
-    for name, job in load()["jobs"].items():
-        environment = job.get("environment", "")
-        reachable = "push" not in str(job.get("if", "")) or "pull_request" in str(job.get("if", ""))
-        if reachable and name != "drift":
-            assert "prod" not in environment, name
-            assert not environments().get(environment, {}).get("branches"), f"{name}: pull requests cannot use it"
+def test_every_environment_but_the_non_prod_previews_is_main_only() -> None:
+    for name, spec in environments().items():
+        if name not in ("preview-dev", "preview-staging"):
+            assert spec.get("branches") == ["main"], name
 
 
 def test_drift_is_checked_weekly_with_read_credentials_and_fails_loudly() -> None:
