@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from preflight.monitor import ProgramRun, run_program
-from preflight.project import Project
-from tests.conftest import DELETE, _merge
+from stack_config import Project
+from tests.support.project import DELETE, _merge
 
 PLATFORM = Path(__file__).resolve().parents[2] / "platform"
 POLICY = PLATFORM.parent / "policy"

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from mm_policies import PACK_NAME
 
-from preflight.project import Project
+from stack_config import Project
 from tests.conftest import ROOT
 from tests.platform.conftest import platform_config
 
