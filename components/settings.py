@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import pulumi
 from pydantic import (
@@ -41,6 +41,10 @@ RETENTION_MINIMUM_DAYS = {"dev": 7, "staging": 14, "prod": 30}
 # Neon's restore window maxima per plan (neon.com/docs/introduction/restore-window). The Free plan's
 # 6 hours cannot meet any environment's minimum, so it is not offered.
 NEON_PLAN_MAXIMUM_DAYS = {"launch": 7, "scale": 30}
+
+# Environments whose Vercel projects build preview deployments, one isolated Neon branch per pull request
+# (docs/previews.md). Staging and prod build their production branch only.
+PREVIEW_ENVIRONMENTS = ("dev",)
 
 # The only region of each vendor inside Australia.
 VERCEL_AU_REGIONS = ("syd1",)
@@ -161,6 +165,33 @@ class Autoscaling(_Model):
         return self
 
 
+NeonBranchName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")]
+
+
+class PreviewBranches(_Model):
+    """How `python -m ops.preview_env create` makes a pull request's Neon branch (docs/previews.md).
+
+    By default the branch copies the schema of the project's default branch and no data. Data is copied
+    only from a named, maintained and anonymised base branch (`parentBranch` with `data: parent-data`)."""
+
+    # The branch to copy from; None: the project's default branch.
+    parent_branch: NeonBranchName | None = None
+    data: Literal["schema-only", "parent-data"] = "schema-only"
+    # Neon deletes the branch at `expires_at`, a safety net behind the delete on pull-request close.
+    expiry_days: int = Field(default=7, ge=1, le=30)
+
+    @model_validator(mode="after")
+    def _data_only_from_a_named_base(self) -> PreviewBranches:
+        if self.data == "parent-data" and self.parent_branch is None:
+            raise _FieldError(
+                ("neon", "previews", "data"),
+                self.data,
+                "copies the default branch's data into every preview; allowed: schema-only, or parent-data "
+                "together with parentBranch naming a maintained, anonymised base branch",
+            )
+        return self
+
+
 class Neon(_Model):
     region: Annotated[str, _australian(NEON_AU_REGIONS)]
     plan: Literal["launch", "scale"]
@@ -176,6 +207,8 @@ class Neon(_Model):
     suspend_timeout_seconds: int = Field(ge=-1, le=604800)
     database: Slug = "portal"
     app_role: Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,62}$")] = "portal_app"
+    # Per-pull-request preview branches; only in environments that build previews (PREVIEW_ENVIRONMENTS).
+    previews: PreviewBranches | None = None
 
 
 class Upstash(_Model):
@@ -251,6 +284,26 @@ class Settings(_Model):
                 f"exceeds the Neon {self.neon.plan} plan's restore window; allowed: at most {maximum} days",
             )
         return self
+
+    @model_validator(mode="after")
+    def _previews_only_where_built(self) -> Settings:
+        if self.neon.previews is not None and self.environment not in PREVIEW_ENVIRONMENTS:
+            raise _FieldError(
+                ("neon", "previews"),
+                self.neon.previews.model_dump(by_alias=True, exclude_unset=True),
+                f"the {self.environment} projects build no previews; "
+                f"allowed only in: {', '.join(PREVIEW_ENVIRONMENTS)}",
+            )
+        return self
+
+    @property
+    def builds_previews(self) -> bool:
+        return self.environment in PREVIEW_ENVIRONMENTS
+
+    @property
+    def preview_branches(self) -> PreviewBranches:
+        """The preview-branch settings, with their defaults when the stack file names none."""
+        return self.neon.previews or PreviewBranches()
 
     @property
     def protect_data(self) -> bool:
@@ -423,6 +476,13 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
         )
         if match is None:
             return []
-        model = match.annotation
-    fields = getattr(model, "model_fields", {})
+        model = _model_of(match.annotation)
+    fields = getattr(_model_of(model), "model_fields", {})
     return [f.alias or name for name, f in fields.items()]
+
+
+def _model_of(annotation: Any) -> Any:
+    """The model inside an optional field's annotation (`Model | None`), else the annotation itself."""
+    if hasattr(annotation, "model_fields"):
+        return annotation
+    return next((arg for arg in get_args(annotation) if hasattr(arg, "model_fields")), annotation)
