@@ -11,9 +11,10 @@ stack's ESC environment or `pulumi config set --secret`), so no plain copy ever 
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args
 
@@ -30,6 +31,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components.errors import ConfigError
+from sdk_internals import config_keys
 
 PROJECT = "motion-mavericks-portal"
 
@@ -320,6 +322,9 @@ class _FieldError(ValueError):
 
 
 TOP_LEVEL_KEYS = ("environment", "tags", "vercel", "neon", "upstash", "sentry")
+# Configuration namespaces a stack may set besides the project's: Pulumi's own (`pulumi:tags`, ...) and the
+# providers the program uses (their keys are the providers' to validate).
+OTHER_NAMESPACES = ("pulumi", "vercel", "neon", "upstash", "sentry")
 
 
 def stack_environment(stack: str) -> str:
@@ -328,13 +333,35 @@ def stack_environment(stack: str) -> str:
     return name.split("-", 1)[0]
 
 
-def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
-    """Validate raw stack configuration (`{key: value}` without the project prefix)."""
-    problems: list[str] = []
+def unknown_keys(keys: Iterable[str]) -> list[str]:
+    """A problem for each configuration key (`namespace:name`) that no one reads: a typo, usually."""
+    known = (*TOP_LEVEL_KEYS, *SECRETS)
+    problems = []
+    for key in sorted(keys):
+        namespace, _, name = key.partition(":")
+        if namespace == PROJECT:
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f" (did you mean {PROJECT}:{close[0]}?)" if close else ""
+                problems.append(f"{key}: unknown key{hint}; allowed: {', '.join(known)}")
+        elif namespace not in OTHER_NAMESPACES:
+            close = difflib.get_close_matches(namespace, (PROJECT, *OTHER_NAMESPACES), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(
+                f"{key}: unknown namespace {namespace!r}{hint}; allowed: {PROJECT} (this project), "
+                f"{', '.join(OTHER_NAMESPACES)}"
+            )
+    return problems
+
+
+def parse_settings(raw: dict[str, Any], stack: str, keys: Iterable[str] = ()) -> Settings:
+    """Validate raw stack configuration (`{key: value}` without the project prefix); `keys` are every
+    configuration key the stack sets, in any namespace, so that a typo'd one is refused, not ignored."""
+    problems: list[str] = unknown_keys(keys)
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        problems = [_describe(error) for error in exc.errors(include_url=False)]
+        problems += [_describe(error) for error in exc.errors(include_url=False)]
     else:
         expected = stack_environment(stack)
         if settings.environment != expected:
@@ -342,7 +369,7 @@ def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
                 f"{PROJECT}:environment: found {settings.environment!r} in stack {stack!r}; allowed: "
                 f"{expected!r} (the environment must equal the stack name, or its prefix before '-')"
             )
-        else:
+        elif not problems:
             return settings
     raise ConfigError(f"stack {stack!r} has invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
 
@@ -358,7 +385,7 @@ def load_settings() -> Settings:
             value = config.get(key)
         if value is not None:
             raw[key] = value
-    return parse_settings(raw, pulumi.get_stack())
+    return parse_settings(raw, pulumi.get_stack(), keys=config_keys())
 
 
 def settings_from_stack_config(values: Mapping[str, str], stack: str) -> Settings:
@@ -373,7 +400,7 @@ def settings_from_stack_config(values: Mapping[str, str], stack: str) -> Setting
             raw[key] = json.loads(value)
         except ValueError:
             raw[key] = value
-    return parse_settings(raw, stack)
+    return parse_settings(raw, stack, keys=values)
 
 
 # Third-party secrets the sites need: config key -> (Vercel variable, what it is). They come from 1Password

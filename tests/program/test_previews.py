@@ -23,7 +23,7 @@ def test_only_dev_projects_build_previews_and_every_project_is_fork_protected(sh
 
 def test_a_personal_dev_stack_builds_previews_like_dev() -> None:
     from preflight.monitor import run_program
-    from preflight.project import Project
+    from stack_config import Project
     from tests.conftest import ROOT
 
     project = Project.load(ROOT)
