@@ -316,8 +316,9 @@ class Rotation:
         say(f"  1Password  vault {i.vault}, item {i.item} ({i.item_id}), field '{PASSWORD_FIELD}': {op_action}")
         if plan.sites:
             for site, variables in plan.variables.items():
+                targets = ", ".join(sorted({target for v in variables for target in v.targets})) or "no environment"
                 say(
-                    f"  Vercel     {plan.sites[site]} ({site}): set {VARIABLE} "
+                    f"  Vercel     {plan.sites[site]} ({site}): set {VARIABLE} in {targets} "
                     f"({len(variables)} variable{'s' * (len(variables) != 1)}, host {b.host}, database {plan.database})"
                 )
         else:
