@@ -39,7 +39,7 @@ from ops.preview.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
 from ops.preview.neon import Neon, wait_seconds
 from ops.preview.vercel import DEFAULT_BASE_URL as VERCEL_DEFAULT_BASE_URL
 from ops.preview.vercel import Vercel
-from vendor_api import VendorAPIError, redact
+from vendor_api import VendorAPIError, VendorSettingError, redact
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_NOTHING_CHANGED, EXIT_USAGE, EXIT_PART_WAY = 0, 1, 2, 3
@@ -182,7 +182,7 @@ def run(args: argparse.Namespace, console: Console, environ: dict[str, str]) -> 
             outcome = preview.delete(args.pr, args.branch)
         else:
             outcome = preview.cleanup(args.open_prs)
-    except Refused as error:
+    except (Refused, VendorSettingError) as error:
         raise OperatorError(str(error), EXIT_USAGE) from None
     except VendorAPIError as error:
         if preview.outcome.changed:

@@ -111,6 +111,7 @@ class Vercel:
             json=body,
             params={**self.team_params, "upsert": "true"},
             not_found=f"no Vercel project {project!r} in team {self.team!r}",
+            idempotent=True,  # upsert: sent twice, the variable ends the same
         )
         failed = answer.get("failed") if isinstance(answer, dict) else None
         if failed:

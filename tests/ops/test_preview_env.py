@@ -245,7 +245,8 @@ def test_a_missing_neon_project_is_named_and_nothing_changes(vendors: Vendors, c
     vendors.neon.projects["fake-dev-project-1"]["name"] = "someone-else"
     code, _out, err = create(vendors, capsys)
     assert code == 1
-    assert "no project named 'mm-portal-dev' visible to NEON_API_KEY (stack 'dev', neon.projectName)" in err
+    assert "no project named 'mm-portal-dev' in organisation org-" in err
+    assert "visible to NEON_API_KEY (stack 'dev', neon.projectName)" in err
     assert "Nothing was changed." in err and vendors.mutations() == []
 
 
@@ -393,6 +394,7 @@ def test_bad_arguments_exit_2_with_the_reason(vendors: Vendors, capsys, args, ex
         (["--stack", "staging"], {}, "--stack: found 'staging' (environment staging)"),
         (["--stack", "qa"], {}, "qa"),
         ([], {"VERCEL_API_TOKEN": None}, "VERCEL_API_TOKEN: a Vercel token scoped to the dev projects' team"),
+        ([], {"NEON_API_BASE_URL": "http://neon.example.com/api/v2"}, "credentials are sent only over https"),
         ([], {"NEON_OPERATION_WAIT_SECONDS": "soon"}, "NEON_OPERATION_WAIT_SECONDS: found 'soon'; allowed"),
     ],
 )
