@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.preflight.test_command import edit, preflight, project_copy
+
+
+def compliance(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """`python -m compliance ...` as a user runs it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
+    return subprocess.run(
+        [sys.executable, "-m", "compliance", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
 
 # The pull request every diff test reviews: a region, a retention, a protect flag, a budget and a tag.
 HEAD_EDITS = (
@@ -44,7 +57,7 @@ def prod_reports(tmp_path_factory: pytest.TempPathFactory) -> Reports:
         edit(copy / file, old, new)
     result = preflight("--stack", "prod", "--json", str(head), cwd=copy)
     assert result.returncode == 1, "the head breaks mandatory policies: " + result.stdout + result.stderr
-    result = preflight("diff", str(base), str(head), "--json", str(diff))
+    result = compliance("diff", str(base), str(head), "--json", str(diff))
     assert result.returncode == 0, result.stderr
     return Reports(base, head, diff, result.stdout)
 
