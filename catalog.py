@@ -183,6 +183,7 @@ VERCEL_ENV_VARS = "vercel:index/projectEnvironmentVariables:ProjectEnvironmentVa
 VERCEL_SHARED_ENV_VAR = "vercel:index/sharedEnvironmentVariable:SharedEnvironmentVariable"
 VERCEL_DOMAIN = "vercel:index/projectDomain:ProjectDomain"
 VERCEL_DEPLOYMENT_RETENTION = "vercel:index/projectDeploymentRetention:ProjectDeploymentRetention"
+VERCEL_PROVIDER = "pulumi:providers:vercel"  # the stack's one, configured with the team
 SENTRY_PROVIDER = "pulumi:providers:sentry"
 SENTRY_PROJECT = "sentry:index/sentryProject:SentryProject"
 SENTRY_KEY = "sentry:index/sentryKey:SentryKey"
@@ -268,6 +269,7 @@ TYPES: dict[str, ResourceType] = {
         ResourceType(VERCEL_SHARED_ENV_VAR, "vercel"),
         ResourceType(VERCEL_DOMAIN, "vercel"),
         ResourceType(VERCEL_DEPLOYMENT_RETENTION, "vercel"),
+        ResourceType(VERCEL_PROVIDER, "vercel", shown_inputs=(("team", "team"),)),
         ResourceType(
             SENTRY_PROVIDER,
             "sentry",

@@ -253,7 +253,7 @@ class Rotation:
     def _settings(self):
         from components.errors import ConfigError
         from components.settings import settings_from_stack_config
-        from preflight.project import Project, ProjectError
+        from stack_config import Project, ProjectError
 
         try:
             values = Project.load(ROOT).stack_config(self.args.stack).values
@@ -311,8 +311,9 @@ class Rotation:
         say(f"  1Password  vault {i.vault}, item {i.item} ({i.item_id}), field '{PASSWORD_FIELD}': {op_action}")
         if plan.sites:
             for site, variables in plan.variables.items():
+                targets = ", ".join(sorted({target for v in variables for target in v.targets})) or "no environment"
                 say(
-                    f"  Vercel     {plan.sites[site]} ({site}): set {VARIABLE} "
+                    f"  Vercel     {plan.sites[site]} ({site}): set {VARIABLE} in {targets} "
                     f"({len(variables)} variable{'s' * (len(variables) != 1)}, host {b.host}, database {plan.database})"
                 )
         else:

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from preflight.evaluation import evaluate_report, select_stacks
-from preflight.project import ProjectError
+from stack_config import ProjectError
 
 EXIT_USAGE = 2
 SUBCOMMANDS = ("diff", "residency", "register")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from preflight.project import Project, ProjectError
+from stack_config import Project, ProjectError
 
 
 def select_stacks(project_dir: Path, wanted: list[str] | None) -> tuple[Project, list[str]]:

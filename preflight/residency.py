@@ -38,7 +38,7 @@ def main(argv: list[str]) -> int:
         return residency.show(report, args.stack, args.from_report, name)
 
     from preflight.evaluation import evaluate_report, select_stacks
-    from preflight.project import ProjectError
+    from stack_config import ProjectError
 
     try:
         project, stacks = select_stacks(args.project, args.stack)

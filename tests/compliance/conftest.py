@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.preflight.test_command import edit, preflight, project_copy
+from tests.support.commands import preflight, run_module
+from tests.support.project import ROOT, edit, project_copy
 
 
 def compliance(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """`python -m compliance ...` as a user runs it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
-    return subprocess.run(
-        [sys.executable, "-m", "compliance", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
+    return run_module("compliance", *args, cwd=cwd, timeout=120)
 
 
 # The pull request every diff test reviews: a region, a retention, a protect flag, a budget and a tag.

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.compliance.conftest import Reports, compliance, load
-from tests.conftest import ROOT
+from tests.support.project import ROOT
 
 
 def report_with(change: Callable[[dict], Any]) -> Callable[[dict], dict]:
@@ -130,7 +130,7 @@ def test_a_register_that_is_not_utf8_is_named(prod_reports: Reports, register: P
 
 
 def test_the_aliases_name_themselves(prod_reports: Reports, tmp_path: Path) -> None:
-    from tests.preflight.test_command import preflight
+    from tests.support.commands import preflight
 
     report = write(tmp_path / "bad.json", b"[]", prod_reports.base)
     result = preflight("diff", str(prod_reports.base), str(report))

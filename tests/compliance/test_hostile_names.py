@@ -15,7 +15,7 @@ import pytest
 from compliance.markdown import one_line
 from tests.compliance.conftest import Reports, compliance, load
 from tests.compliance.rendering import Rendering
-from tests.conftest import ROOT
+from tests.support.project import ROOT
 
 NAME = "x` <img src=x onerror=alert(1)> [click](https://evil.example) | **b** `y"
 VALUE = "evil.example\n| forged | row |\n<script>alert(1)</script> www.evil.example"

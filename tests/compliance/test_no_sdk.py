@@ -12,7 +12,7 @@ from pathlib import Path
 
 import compliance
 from tests.compliance.conftest import Reports
-from tests.conftest import ROOT
+from tests.support.project import ROOT
 
 PROBE = """
 import importlib, json, sys

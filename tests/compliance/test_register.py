@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.compliance.conftest import Reports, compliance, load
-from tests.conftest import ROOT
+from tests.support.project import ROOT
 
 REGISTER = ROOT / "docs" / "compliance" / "register.md"
 URL = "https://github.com/motion-mavericks/portal-infra/pull/42"

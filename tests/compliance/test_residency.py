@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.compliance.conftest import Reports, load
-from tests.preflight.test_command import preflight
+from tests.support.commands import preflight
 
 AUSTRALIAN = {
     "Vercel Admin functions": ("admin-project", "functions syd1 (Sydney, Australia)"),

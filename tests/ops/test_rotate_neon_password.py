@@ -80,10 +80,28 @@ def test_dry_run_says_what_would_change_and_changes_nothing(vendors: Vendors, ca
     assert "project mm-portal-prod (fake-project-123456), branch main" in out
     assert f"vault mm-portal-prod, item neon-portal_app ({ITEM_ID}), field 'password'" in out
     for project in PROJECTS.values():
-        assert f"Vercel     {project}" in out and "set DATABASE_URL (1 variable" in out
+        assert f"Vercel     {project}" in out and "set DATABASE_URL in production (1 variable" in out
     assert "Dry run: nothing was changed." in out
     assert not vendors.journal_dir.exists()
     assert_nothing_secret_shown(vendors, out, err)
+
+
+def test_a_variable_target_given_as_one_plain_string_is_one_environment(vendors: Vendors, capsys) -> None:
+    """Vercel answers `target` as a list or as a single environment string; neither is split into letters."""
+    vendors.vercel.targets[PROJECTS["guest"]] = "production"
+    vendors.vercel.targets[PROJECTS["admin"]] = ["production", "preview"]
+    code, out, err = run(vendors, capsys, *ARGS, "--dry-run")
+    assert code == 0, err
+    assert f"{PROJECTS['guest']} (guest): set DATABASE_URL in production (1 variable" in out
+    assert f"{PROJECTS['admin']} (admin): set DATABASE_URL in preview, production (1 variable" in out
+    assert "p, r, o" not in out
+
+
+def test_the_project_is_looked_up_in_the_stacks_neon_organisation(vendors: Vendors, capsys) -> None:
+    code, _, err = run(vendors, capsys, *ARGS, "--dry-run")
+    assert code == 0, err
+    (listing,) = [c for c in vendors.neon.calls if c.path == "/projects"]
+    assert listing.query["org_id"] == "org-motion-mavericks"  # Pulumi.prod.yaml neon.orgId
 
 
 def test_missing_credentials_are_named_before_any_call(vendors: Vendors, capsys) -> None:
