@@ -68,6 +68,7 @@ class Vercel:
             f"/v9/projects/{quote(variable.project)}/env/{quote(variable.env_id)}",
             json={"value": value},
             params=self.team_params,
+            idempotent=True,  # setting the same value twice is harmless: retried after a 5xx
             not_found=(
                 f"variable {variable.key} ({variable.env_id}) no longer exists in project {variable.project!r}; "
                 f"if `pulumi up` recreated it, --resume looks it up again"
