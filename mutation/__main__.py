@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import queue
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"
+SESSIONS = REPORTS / "mutation"  # each finished target's cosmic-ray session, for --collect
 
 EXCLUDED_OPERATORS = (
     r"core/ReplaceBinaryOperator_(?!Add_Sub|Sub_Add|Mul_Div|Div_Mul)",
@@ -58,7 +60,12 @@ SCOPE: tuple[Target, ...] = (
         "settings",
         "components/settings.py",
         # in this order: pytest -x stops at the first failure, and the first file kills most mutants fastest
-        ("tests/program/test_settings.py", "tests/policy/test_settings_parity.py", "tests/program/test_secrets.py"),
+        (
+            "tests/program/test_settings_rules.py",
+            "tests/policy/test_settings_parity.py",
+            "tests/program/test_settings.py",
+            "tests/program/test_secrets.py",
+        ),
     ),
     Target("alerting", "policy/mm_policies/alerting.py", (POLICY_TESTS.format("alerting"),)),
     Target(
@@ -110,6 +117,10 @@ DEFAULT = (
 )
 
 
+# Relative cost (mutants x test time), so the longest target starts first and no worker idles at the end.
+SIZE = {"settings": 10, "residency": 4, "retention": 2, "environment": 2, "alerting": 2, "props": 2, "tags": 2}
+
+
 def _config(target: Target, python: str) -> str:
     tests = " ".join(target.tests)
     excluded = ", ".join(json.dumps(e) for e in EXCLUDED_OPERATORS)
@@ -145,7 +156,7 @@ def _tool(name: str) -> str:
 
 
 def run_target(target: Target, workdir: Path) -> dict:
-    """Init, filter and execute one cosmic-ray session in `workdir`; the session's outcomes."""
+    """Init, filter and execute one cosmic-ray session in `workdir`; keep the session in reports/mutation/."""
     config = workdir / f"mutation-{target.name}.toml"
     session = workdir / f"mutation-{target.name}.sqlite"
     config.write_text(_config(target, sys.executable))
@@ -158,8 +169,15 @@ def run_target(target: Target, workdir: Path) -> dict:
     run(_tool("cr-filter-operators"), str(session), str(config))
     run(_tool("cr-filter-pragma"), str(session))
     run(_tool("cosmic-ray"), "exec", str(config), str(session))
+    SESSIONS.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(session, SESSIONS / f"{target.name}.sqlite")
+    return {**session_result(target, session), "seconds": round(time.monotonic() - began)}
+
+
+def session_result(target: Target, session: Path) -> dict:
+    """Outcomes and survivors of one finished cosmic-ray session."""
     dump = subprocess.run(
-        [_tool("cosmic-ray"), "dump", str(session)], cwd=workdir, capture_output=True, text=True, check=True
+        [_tool("cosmic-ray"), "dump", str(session)], capture_output=True, text=True, check=True
     ).stdout
     outcomes: Counter[str] = Counter()
     survivors = []
@@ -189,7 +207,6 @@ def run_target(target: Target, workdir: Path) -> dict:
         "tests": list(target.tests),
         "outcomes": dict(outcomes),
         "survivors": survivors,
-        "seconds": round(time.monotonic() - began),
     }
 
 
@@ -202,7 +219,7 @@ def _outcome(result: dict) -> str:
     return "error"  # the worker itself failed: counted apart, never as killed
 
 
-def summarise(results: list[dict], seconds: float, goal: float) -> dict:
+def summarise(results: list[dict], seconds: float | None, goal: float) -> dict:
     total: Counter[str] = Counter()
     for result in results:
         total.update(result["outcomes"])
@@ -212,7 +229,7 @@ def summarise(results: list[dict], seconds: float, goal: float) -> dict:
     return {
         "tool": "cosmic-ray 8.7.0",
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "seconds": round(seconds),
+        "seconds": None if seconds is None else round(seconds),  # None: collected from kept sessions
         "mutants_run": run,
         "killed": killed,
         "survived": total["survived"],
@@ -228,7 +245,13 @@ def markdown(summary: dict) -> str:
     lines = [
         f"# Mutation testing: {summary['kill_rate']}% killed ({summary['killed']} of {summary['mutants_run']})",
         "",
-        f"{summary['tool']}, {summary['date']}, {summary['seconds']} s. Goal: {summary['goal']}%.",
+        f"{summary['tool']}, {summary['date']}, "
+        + (
+            "collected from the sessions kept in reports/mutation/"
+            if summary["seconds"] is None
+            else f"{summary['seconds']} s"
+        )
+        + f". Goal: {summary['goal']}%.",
         "",
         "| Target | Module | Killed | Survived | Other | Seconds |",
         "|---|---|---|---|---|---|",
@@ -238,7 +261,7 @@ def markdown(summary: dict) -> str:
         killed = o.get("killed", 0) + o.get("timeout", 0) + o.get("incompetent", 0)
         lines.append(
             f"| {result['target']} | `{result['module']}` | {killed} | {o.get('survived', 0)} | "
-            f"{o.get('error', 0)} errors, {o.get('skipped', 0)} skipped | {result['seconds']} |"
+            f"{o.get('error', 0)} errors, {o.get('skipped', 0)} skipped | {result['seconds'] or '-'} |"
         )
     survivors = [s for r in summary["targets"] for s in r["survivors"]]
     if survivors:
@@ -247,12 +270,44 @@ def markdown(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _run(targets: list[Target], jobs: int) -> list[dict]:
+    """Every target, the largest first, each taken by the next free worker in its own copy of the tree."""
+    pending: queue.Queue[Target] = queue.Queue()
+    for target in sorted(targets, key=lambda t: -SIZE.get(t.name, 1)):
+        pending.put(target)
+    with tempfile.TemporaryDirectory(prefix="mutation-") as scratch:
+        workdirs = []
+        for index in range(min(jobs, len(targets))):
+            workdir = Path(scratch) / f"worker-{index}"
+            _copy_tree(workdir)
+            workdirs.append(workdir)
+
+        def work(workdir: Path) -> list[dict]:
+            done = []
+            while True:
+                try:
+                    target = pending.get_nowait()
+                except queue.Empty:
+                    return done
+                print(f"mutation: {target.name} ({target.module}) ...", flush=True)
+                done.append(run_target(target, workdir))
+                print(f"mutation: {target.name}: {done[-1]['outcomes']} in {done[-1]['seconds']} s", flush=True)
+
+        with ThreadPoolExecutor(len(workdirs)) as pool:
+            return [r for chunk in pool.map(work, workdirs) for r in chunk]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mutation", description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", help=f"comma-separated targets: {', '.join(t.name for t in SCOPE)}")
     parser.add_argument("--all", action="store_true", help="every target, not only the default scope")
     parser.add_argument("--jobs", type=int, default=2, help="workers, each in its own copy of the tree (default 2)")
     parser.add_argument("--goal", type=float, default=90.0, help="least kill rate in percent (default 90)")
+    parser.add_argument(
+        "--collect",
+        action="store_true",
+        help="run nothing: report the sessions the last runs kept in reports/mutation/ (one per target)",
+    )
     args = parser.parse_args(argv)
     targets = list(SCOPE) if args.all else [t for t in SCOPE if t.name in DEFAULT]
     if args.only:
@@ -269,27 +324,18 @@ def main(argv: list[str] | None = None) -> int:
         print("python -m mutation: cosmic-ray is not installed; run `make mutation` (requirements-mutation.txt)")
         return 2
     began = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="mutation-") as scratch:
-        workdirs = []
-        for index in range(min(args.jobs, len(targets))):
-            workdir = Path(scratch) / f"worker-{index}"
-            _copy_tree(workdir)
-            workdirs.append(workdir)
-        queues = [targets[i :: len(workdirs)] for i in range(len(workdirs))]
-
-        def work(index: int) -> list[dict]:
-            done = []
-            for target in queues[index]:
-                print(f"mutation: {target.name} ({target.module}) ...", flush=True)
-                done.append(run_target(target, workdirs[index]))
-                print(f"mutation: {target.name}: {done[-1]['outcomes']} in {done[-1]['seconds']} s", flush=True)
-            return done
-
-        with ThreadPoolExecutor(len(workdirs)) as pool:
-            results = [r for chunk in pool.map(work, range(len(workdirs))) for r in chunk]
+    if args.collect:
+        results = []
+        for target in targets:
+            session = SESSIONS / f"{target.name}.sqlite"
+            if not session.exists():
+                parser.error(f"--collect: no finished session for {target.name} ({session})")
+            results.append({**session_result(target, session), "seconds": None})
+    else:
+        results = _run(targets, args.jobs)
     order = [t.name for t in SCOPE]
     results.sort(key=lambda r: order.index(r["target"]))
-    summary = summarise(results, time.monotonic() - began, args.goal)
+    summary = summarise(results, None if args.collect else time.monotonic() - began, args.goal)
     REPORTS.mkdir(exist_ok=True)
     (REPORTS / "mutation.json").write_text(json.dumps(summary, indent=2) + "\n")
     (REPORTS / "mutation.md").write_text(markdown(summary))
