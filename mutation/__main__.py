@@ -83,7 +83,7 @@ SCOPE: tuple[Target, ...] = (
     Target(
         "residency",
         "policy/mm_policies/residency.py",
-        (POLICY_TESTS.format("residency"), "tests/policy/test_settings_parity.py"),
+        (POLICY_TESTS.format("residency"), POLICY_TESTS.format("governance"), "tests/policy/test_settings_parity.py"),
     ),
     Target(
         "retention",
