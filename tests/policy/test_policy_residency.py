@@ -171,3 +171,55 @@ def test_the_exception_register_is_schema_checked(stack):
         )
     with pytest.raises(PolicyConfigError, match="justification"):
         in_process_pack({RESIDENCY: {"exceptions": [{"service": "sentry", "approvedBy": "me"}]}})
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        (upstash_redis("r", primaryRegion=DROP), "primaryRegion is unset; required 'ap-southeast-2' (Sydney)"),
+        (upstash_redis("r", primaryRegion=UNKNOWN), "primaryRegion is unknown at preview"),
+        (
+            vercel_project("v", resourceConfig={"functionDefaultRegions": UNKNOWN}),
+            "resourceConfig.functionDefaultRegions is unknown at preview",
+        ),
+        (vercel_project("v", serverlessFunctionRegion=UNKNOWN), "serverlessFunctionRegion is unknown at preview"),
+    ],
+)
+def test_an_unset_or_unknown_region_is_named_as_such(pack, fixture, expected):
+    [message] = messages(pack.analyze(fixture), RESIDENCY)
+    assert expected in message
+
+
+def test_resources_next_to_a_vercel_project_are_not_judged_as_one(pack):
+    """Variables and domains of a site sort after `vercel:index/project:Project`; they hold no functions."""
+    fixtures = [
+        resource("vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable", "env", {"key": "APP_ENV"}),
+        resource("vercel:index/projectDomain:ProjectDomain", "domain", {"domain": "example.com.au"}),
+    ]
+    assert flagged(analyze_each(pack, fixtures), RESIDENCY) == set()
+
+
+def test_an_exception_expiring_later_is_current():
+    today = datetime.date(2026, 11, 25)
+    later = {**DEFAULT_EXCEPTIONS[0], "expires": "2027-06-30"}
+    assert exception_for({"exceptions": [later]}, "sentry", today)[0] == later
+
+
+@pytest.mark.parametrize(
+    ("entry", "accepted"),
+    [
+        ({"justification": "j" * 20, "approvedBy": "x"}, True),
+        ({"justification": "j" * 19, "approvedBy": "x"}, False),
+        ({"justification": "j" * 20, "approvedBy": ""}, False),
+    ],
+)
+def test_an_exception_needs_a_20_character_justification_and_an_approver(stack, entry, accepted):
+    from preflight.analyzer_host import PolicyConfigError
+
+    stack("prod")
+    config = {RESIDENCY: {"exceptions": [{"service": "sentry", **entry}]}}
+    if accepted:
+        in_process_pack(config)
+    else:
+        with pytest.raises(PolicyConfigError, match="au-data-residency"):
+            in_process_pack(config)

@@ -13,6 +13,7 @@ from policy_harness import (
     in_process_pack,
     messages,
     neon_project,
+    resource,
     upstash_daily_backup,
     upstash_redis,
 )
@@ -198,3 +199,29 @@ def test_the_upstash_rule_can_be_made_advisory_in_policy_config(stack):
     pack = in_process_pack({UPSTASH_POLICY: "advisory"})
     [diagnostic] = [d for d in pack.analyze_stack([upstash_redis("cache")]) if d.policy_name == UPSTASH_POLICY]
     assert diagnostic.enforcement_level == "advisory"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"), [(DAY, "86400 (1 day)"), (DAY // 2, "43200 (0.5 days)"), (2 * DAY, "172800 (2 days)")]
+)
+def test_the_retention_found_is_shown_in_days(stack, seconds, shown):
+    stack("prod")
+    [message] = messages(in_process_pack().analyze(neon_project("db", historyRetentionSeconds=seconds)), POLICY)
+    assert f"historyRetentionSeconds is {shown}" in message
+
+
+def test_other_types_sorting_before_or_after_neon_are_not_judged(stack):
+    stack("prod")
+    others = [resource("aws:s3/bucket:Bucket", "bucket", {}), resource("vercel:index/project:Project", "site", {})]
+    assert flagged(analyze_each(in_process_pack(), others), POLICY) == set()
+    assert flagged(in_process_pack().analyze_stack(others), UPSTASH_POLICY) == set()
+
+
+@pytest.mark.parametrize(("days", "accepted"), [(1, True), (0, False)])
+def test_a_minimum_of_one_day_is_the_least_policy_config_takes(stack, days, accepted):
+    stack("prod")
+    if accepted:
+        in_process_pack({POLICY: {"prodMinimumDays": days}})
+    else:
+        with pytest.raises(PolicyConfigError, match=POLICY):
+            in_process_pack({POLICY: {"prodMinimumDays": days}})
