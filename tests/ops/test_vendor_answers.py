@@ -56,9 +56,11 @@ def test_a_variables_target_is_read_as_vercel_answers_it(httpserver: HTTPServer,
     env = {"id": "env-1", "key": "DATABASE_URL", "type": "sensitive", "value": ""}
     if target is not None:
         env["target"] = target
+    # other keys, sorting before and after DATABASE_URL: never taken for it
+    before = {"id": "env-0", "key": "APP_ENV", "type": "plain", "value": "x", "target": ["production"]}
     other = {"id": "env-2", "key": "OTHER", "type": "plain", "value": "x", "target": ["production"]}
     httpserver.expect_request("/v10/projects/site/env", query_string={"slug": "motion-mavericks"}).respond_with_json(
-        {"envs": [env, other], "pagination": {"count": 2, "next": None, "prev": None}}
+        {"envs": [before, env, other], "pagination": {"count": 3, "next": None, "prev": None}}
     )
     (variable,) = Vercel(TOKEN, "motion-mavericks", httpserver.url_for("/")).variables("site", "DATABASE_URL")
     assert (variable.env_id, variable.key, variable.targets) == ("env-1", "DATABASE_URL", expected)
