@@ -304,3 +304,18 @@ def test_the_engine_gets_the_clean_message_and_no_credential(upstash: HTTPServer
     assert "check UPSTASH_EMAIL and UPSTASH_API_KEY" in details
     assert "VendorAPIError" not in details, "the vendor client's error is not chained into the engine's message"
     assert API_KEY not in details and EMAIL not in details
+
+
+@pytest.mark.parametrize("damage", ["\n", "\r\n", " ", "\u201d"])
+def test_a_damaged_credential_is_refused_before_any_call_and_never_shown(
+    monkeypatch: pytest.MonkeyPatch, upstash: HTTPServer, damage: str
+) -> None:
+    """A key pasted with its newline (or a typographic quote) would break, or leak into, the request."""
+    monkeypatch.setenv("UPSTASH_API_KEY", API_KEY + damage)
+    with pytest.raises(UpstashBackupError) as caught:
+        UpstashDailyBackupProvider().create(dict(PROPS))
+    message = str(caught.value)
+    assert "a credential from UPSTASH_EMAIL and UPSTASH_API_KEY holds" in message
+    assert "(value not shown); allowed: visible ASCII characters only" in message
+    assert API_KEY not in message
+    assert len(upstash.log) == 0
