@@ -135,6 +135,29 @@ SENTRY_ISSUE_ALERT = {
     "actions": [{"id": "sentry.mail.actions.NotifyEmailAction", "targetType": "IssueOwners"}],
 }
 
+VERCEL_DOMAIN = {"projectId": UNKNOWN, "domain": "admin.portal.example.com.au", "teamId": "team_motion"}
+GRAFANA_STACK = {
+    "name": "mmportalprod",
+    "slug": "mmportalprod",
+    "regionSlug": "prod-au-southeast-1",
+    "labels": {"env": "prod", "owner": "platform-engineering", "data_class": "confidential"},
+}
+GRAFANA_CHECK = {
+    "job": "mm-portal-prod-admin",
+    "target": "https://admin.portal.example.com.au/",
+    "probes": [43],
+    "frequency": 60000,
+    "enabled": True,
+    "settings": {"http": {"failIfNotSsl": True, "validStatusCodes": [200]}},
+}
+GRAFANA_CONTACT_POINT = {"name": "mm-portal-prod-owner", "emails": [{"addresses": ["owner@example.com.au"]}]}
+GRAFANA_STACK_PROVIDER = {
+    "url": UNKNOWN,
+    "auth": Secret("fake-service-account-token-for-tests"),
+    "smUrl": "https://synthetic-monitoring-api-au-southeast-1.grafana.net",
+    "smAccessToken": Secret("fake-sm-token-for-tests"),
+}
+
 
 def component(kind: str, name: str, tags: Any = COMPONENT_TAGS, *, parent: Resource | None = None) -> Resource:
     """One of our components, with `tags` as its tags input (`DROP`: none)."""
@@ -217,6 +240,39 @@ def sentry_issue_alert(
         property_dependencies={"project": [for_project.urn]} if for_project else {},
         dependencies=[for_project.urn] if for_project else [],
     )
+
+
+def vercel_domain(resource_name: str = "admin-domain", *, parent: Resource | None = None, **changes: Any) -> Resource:
+    props = _changed(VERCEL_DOMAIN, changes)
+    return resource("vercel:index/projectDomain:ProjectDomain", resource_name, props, parent=parent)
+
+
+def grafana_stack(resource_name: str = "grafana-stack", *, parent: Resource | None = None, **changes: Any) -> Resource:
+    return resource("grafana:cloud/stack:Stack", resource_name, _changed(GRAFANA_STACK, changes), parent=parent)
+
+
+def grafana_check(resource_name: str = "admin-check", *, parent: Resource | None = None, **changes: Any) -> Resource:
+    props = _changed(GRAFANA_CHECK, changes)
+    return resource("grafana:syntheticMonitoring/check:Check", resource_name, props, parent=parent)
+
+
+def grafana_contact_point(
+    resource_name: str = "grafana-contact", *, parent: Resource | None = None, **changes: Any
+) -> Resource:
+    props = _changed(GRAFANA_CONTACT_POINT, changes)
+    return resource("grafana:alerting/contactPoint:ContactPoint", resource_name, props, parent=parent)
+
+
+def grafana_provider(resource_name: str = "grafana-stack", *, parent: Resource | None = None, **changes: Any):
+    props = _changed(GRAFANA_STACK_PROVIDER, changes)
+    return resource("pulumi:providers:grafana", resource_name, props, parent=parent)
+
+
+def grafana_monitoring(name: str = "grafana", region: Any = "prod-au-southeast-1", **changes: Any) -> Resource:
+    """The GrafanaMonitoring component with its declared stack (`region` DROP: no `grafanaStack` at all)."""
+    stack = {"slug": "mmportalprod", "regionSlug": region, "declaredBy": "this stack"}
+    props = {"tags": COMPONENT_TAGS, **({} if region is DROP else {"grafanaStack": stack})}
+    return resource("motion-mavericks:index:GrafanaMonitoring", name, _changed(props, changes))
 
 
 def analyze_each(pack: AnalyzerClient, resources: Iterable[Resource]) -> list[Diagnostic]:

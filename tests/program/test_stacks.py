@@ -134,6 +134,7 @@ def test_every_resource_has_a_tagged_component_among_its_ancestors(shipped_run: 
         "NeonDatabase",
         "UpstashRedis",
         "SentryProject",
+        "GrafanaMonitoring",
     }
     for component in components:
         assert component.inputs["tags"]["env"] == shipped_run.stack
