@@ -23,16 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+import catalog
+
 RESIDENCY, SECURITY, BACKUP, COST = "residency", "security", "backup", "cost"
 CLASSES = (RESIDENCY, SECURITY, BACKUP, COST)
-
-# Resources that hold the portal's data: losing one loses data, so their options are backup-relevant.
-DATA_TYPES = (
-    "neon:index/project:Project",
-    "neon:index/branch:Branch",
-    "neon:index/database:Database",
-    "upstash:index/redisDatabase:RedisDatabase",
-)
 
 
 @dataclass(frozen=True)
@@ -49,23 +43,29 @@ class Rule:
         )
 
 
+def _residency_rules() -> tuple[Rule, ...]:
+    """From the catalog: each type's region inputs, and every resource of a service with no Australian region."""
+    rules = [
+        Rule((t.token,), tuple(f"inputs.{path}" for path, _ in t.region_inputs), (RESIDENCY,), t.region_why)
+        for t in catalog.TYPES.values()
+        if t.region_inputs
+    ]
+    rules += [
+        Rule(
+            (f"{s.key}:*",),
+            ("options.provider", "resource"),
+            (RESIDENCY,),
+            f"{s.name} data leaves Australia (exception)",
+        )
+        for s in catalog.SERVICES.values()
+        if s.no_au_region
+    ]
+    return tuple(rules)
+
+
 RULES: tuple[Rule, ...] = (
-    # Residency: where data is stored or processed, and the pack's verdict on it.
-    Rule(("neon:*",), ("inputs.regionId",), (RESIDENCY,), "Neon region: where Postgres data is stored"),
-    Rule(
-        ("upstash:*",),
-        ("inputs.region", "inputs.primaryRegion", "inputs.readRegions"),
-        (RESIDENCY,),
-        "Upstash placement: primary and read regions hold copies of the data",
-    ),
-    Rule(
-        ("vercel:*",),
-        ("inputs.resourceConfig.functionDefaultRegions", "inputs.serverlessFunctionRegion", "inputs.functionFailover"),
-        (RESIDENCY,),
-        "where Vercel functions run, i.e. where requests and their data are processed",
-    ),
-    Rule(("pulumi:providers:sentry",), ("inputs.baseUrl",), (RESIDENCY,), "Sentry host: US or EU data storage"),
-    Rule(("sentry:*",), ("options.provider", "resource"), (RESIDENCY,), "Sentry data leaves Australia (exception)"),
+    # Residency: where data is stored or processed (catalog.py), and the pack's verdict on it.
+    *_residency_rules(),
     Rule(("*",), ("policy.au-data-residency*",), (RESIDENCY,), "the pack's residency verdict"),
     # Security: who can read what, what is secret, what is protected.
     Rule(("vercel:*",), ("inputs.sensitive",), (SECURITY,), "a sensitive Vercel variable cannot be read back"),
@@ -83,14 +83,19 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(("vercel:*",), ("inputs.gitRepository*",), (SECURITY,), "which repository and branch deploy the site"),
     Rule(("upstash:*",), ("inputs.tls",), (SECURITY,), "encryption in transit"),
-    Rule(("neon:index/role:Role",), ("*",), (SECURITY,), "a database role is a credential"),
+    Rule((catalog.NEON_ROLE,), ("*",), (SECURITY,), "a database role is a credential"),
     Rule(("*",), ("secret.*",), (SECURITY,), "a value became, or stopped being, a Pulumi secret"),
     Rule(("*",), ("options.protect", "options.retainOnDelete"), (SECURITY,), "deletion protection"),
     Rule(("motion-mavericks:*",), ("inputs.tags.data_class",), (SECURITY,), "the data classification tag"),
     Rule(("*",), ("policy.secrets-are-sensitive",), (SECURITY,), "the pack's verdict on credentials in Vercel"),
     Rule(("*",), ("policy.prod-data-protection",), (SECURITY, BACKUP), "the pack's verdict on protecting prod data"),
     # Backup: how much history is kept and whether data survives a mistake.
-    Rule(("neon:*",), ("inputs.historyRetentionSeconds",), (BACKUP,), "Neon point-in-time restore window"),
+    Rule(
+        tuple(t.token for t in catalog.TYPES.values() if t.retention_input),
+        tuple(f"inputs.{t.retention_input}" for t in catalog.TYPES.values() if t.retention_input),
+        (BACKUP,),
+        "point-in-time restore window kept in the resource (Neon)",
+    ),
     Rule(("neon:*",), ("inputs.defaultBranchProtected",), (BACKUP, SECURITY), "the default branch cannot be deleted"),
     Rule(
         ("vercel:index/projectDeploymentRetention:*",),
@@ -102,12 +107,17 @@ RULES: tuple[Rule, ...] = (
     Rule(("upstash:*",), ("inputs.eviction",), (BACKUP,), "eviction drops keys (share tokens) under memory pressure"),
     Rule(("*",), ("inputs.*backup*",), (BACKUP,), "a backup setting"),
     Rule(
-        ("*backup*",),
+        catalog.backup_types(),
         ("resource", "inputs.*", "options.protect", "options.retainOnDelete"),
         (BACKUP,),
-        "a backup resource, e.g. the Upstash daily backup (`pulumi-python:dynamic/upstash:DailyBackup`)",
+        "a resource that backs up the portal's data (catalog.py), e.g. the Upstash daily backup",
     ),
-    Rule(DATA_TYPES, ("resource", "options.protect", "options.retainOnDelete"), (BACKUP,), "a resource holding data"),
+    Rule(
+        catalog.data_types(),
+        ("resource", "options.protect", "options.retainOnDelete"),
+        (BACKUP,),
+        "a resource holding the portal's data (catalog.py)",
+    ),
     Rule(("*",), ("policy.backup-retention*", "policy.redis-no-eviction"), (BACKUP,), "the pack's backup verdicts"),
     # Cost: plan, capacity, spend caps, and the tags that allocate cost.
     Rule(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import catalog
 from preflight.report import violation_text
 
 SEVERITY_ORDER = ("mandatory", "advisory", "remediate", "disabled")
@@ -36,42 +37,32 @@ class Style:
 
 
 def highlights(resource: dict[str, Any]) -> list[str]:
-    """The properties that matter for review, shown inline in the tree."""
+    """The properties that matter for review, shown inline in the tree: which ones, per type, is catalog.py's."""
     inputs = resource["inputs"]
     shown: list[str] = []
     kind = resource["type"]
-    if kind.startswith("motion-mavericks:") and isinstance(inputs.get("tags"), dict):
+    known = catalog.lookup(kind)
+    if kind.startswith(catalog.COMPONENT_PREFIX) and isinstance(inputs.get("tags"), dict):
         shown.append(" ".join(f"{k}={v}" for k, v in sorted(inputs["tags"].items())))
-    if "regionId" in inputs:
-        shown.append(f"region={inputs['regionId']}")
-    if "historyRetentionSeconds" in inputs:
-        seconds = inputs["historyRetentionSeconds"]
-        days = f"{seconds / 86400:g}d" if isinstance(seconds, int | float) else str(seconds)
-        shown.append(f"retention={days}")
-    if kind == "upstash:index/redisDatabase:RedisDatabase":
-        shown.append(f"region={inputs.get('region')}/{inputs.get('primaryRegion')}")
-        if inputs.get("readRegions"):
-            shown.append(f"readRegions={','.join(map(str, inputs['readRegions']))}")
-        shown.append(f"eviction={_flag(inputs.get('eviction'))}")
-        shown.append(f"tls={_flag(inputs.get('tls'))}")
-    functions = (inputs.get("resourceConfig") or {}).get("functionDefaultRegions")
-    if functions is not None:
-        shown.append(f"functions={','.join(map(str, functions))}")
-    if "serverlessFunctionRegion" in inputs:
-        shown.append(f"serverlessFunctionRegion={inputs['serverlessFunctionRegion']}")
-    if inputs.get("functionFailover"):
-        shown.append("functionFailover=on")
-    if "database_id" in inputs:  # the Upstash daily backup: which database (unknown at preview: say whose)
-        target = inputs["database_id"]
-        sources = [urn.rsplit("::", 1)[-1] for urn in resource["dependencies"]]
-        via = f" (from {', '.join(sources)})" if target == "[unknown]" and sources else ""
-        shown.append(f"database_id={target}{via}")
+    if known is not None:
+        for path, label in known.region_inputs + known.shown_inputs:
+            value = catalog.get_path(inputs, path)
+            if value is not catalog.MISSING:
+                shown.append(f"{label}={_value(value)}")
+        if known.retention_input and known.retention_input in inputs:
+            seconds = inputs[known.retention_input]
+            days = f"{seconds / 86400:g}d" if isinstance(seconds, int | float) else str(seconds)
+            shown.append(f"retention={days}")
+        if known.backup_link and known.backup_link in inputs:
+            # Which resource it backs up; unknown at preview, so say whose output it will be.
+            target = inputs[known.backup_link]
+            sources = [urn.rsplit("::", 1)[-1] for urn in resource["dependencies"]]
+            via = f" (from {', '.join(sources)})" if target == "[unknown]" and sources else ""
+            shown.append(f"{known.backup_link}={target}{via}")
     if "key" in inputs and "sensitive" in inputs:
         shown.append(f"{inputs['key']}{' sensitive' if inputs['sensitive'] is True else ''}")
     if "domain" in inputs:
         shown.append(str(inputs["domain"]))
-    if "baseUrl" in inputs:
-        shown.append(f"baseUrl={inputs['baseUrl']}")
     if resource["protect"]:
         shown.append("protect")
     if resource["retainOnDelete"]:
@@ -79,8 +70,12 @@ def highlights(resource: dict[str, Any]) -> list[str]:
     return shown
 
 
-def _flag(value: Any) -> str:
-    return {True: "on", False: "off", None: "unset"}.get(value, str(value))
+def _value(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(_value(item) for item in value)
+    if value is True or value is False:
+        return "on" if value else "off"
+    return "unset" if value is None else str(value)
 
 
 def _children(stack: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import catalog
 from preflight.registrations import Registration, plain, tree_order
 
 SCHEMA_PATH = Path(__file__).with_name("schema") / "report-v1.json"
@@ -22,7 +23,6 @@ EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
 # A Pulumi Python dynamic resource carries its provider as pickled code in the input `__provider`
 # (pulumi/dynamic/dynamic.py): base64 noise to a reader, and often large. Reported by name only.
-DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic"
 DYNAMIC_PROVIDER_KEY = "__provider"
 DYNAMIC_PROVIDER_SHOWN = "[serialized dynamic provider]"
 
@@ -160,7 +160,7 @@ def _resource_json(r: Registration) -> dict[str, Any]:
 def _inputs(r: Registration) -> dict[str, Any]:
     """The wire inputs for a reader: a dynamic resource's pickled provider code is not shown."""
     inputs = plain(r.inputs)
-    if r.type.startswith(DYNAMIC_TYPE_PREFIX) and DYNAMIC_PROVIDER_KEY in inputs:
+    if r.type.startswith(catalog.DYNAMIC_PREFIX) and DYNAMIC_PROVIDER_KEY in inputs:
         inputs[DYNAMIC_PROVIDER_KEY] = DYNAMIC_PROVIDER_SHOWN
     return inputs
 
@@ -197,32 +197,18 @@ def residency_rows(result: StackResult) -> list[dict[str, str]]:
 
 
 def _region(r: Registration, by_urn: dict[str, Registration]) -> str | None:
-    inputs = plain(r.inputs)
-    if r.type in ("neon:index/project:Project", "neon:index/endpoint:Endpoint"):
-        if r.type.endswith("Endpoint") and "regionId" not in inputs:
-            return None
-        return str(inputs.get("regionId", "unset (provider default)"))
-    if r.type == "upstash:index/redisDatabase:RedisDatabase":
-        regions = [str(inputs.get("primaryRegion", inputs.get("region", "unset")))]
-        regions += [f"read {x}" for x in inputs.get("readRegions") or []]
-        return ", ".join(regions)
-    if r.type == "vercel:index/project:Project":
-        functions = (inputs.get("resourceConfig") or {}).get("functionDefaultRegions")
-        legacy = inputs.get("serverlessFunctionRegion")
-        regions = list(functions or []) + ([legacy] if legacy else [])
-        region = "functions " + ", ".join(map(str, regions)) if regions else "unset (Vercel default iad1)"
-        return region + (", failover on" if inputs.get("functionFailover") else "")
-    if r.type == "sentry:index/sentryProject:SentryProject":
-        provider = _provider_of(r, by_urn)
-        url = str(plain(provider.inputs).get("baseUrl", "https://sentry.io/api/")) if provider else "sentry.io"
-        return f"Sentry data storage ({url})"
-    return None
+    """Where the resource says it keeps or processes data, in words (catalog.py knows how, per type)."""
+    known = catalog.lookup(r.type)
+    if known is None or known.residency is None:
+        return None
+    provider = _provider_of(r, by_urn)
+    return known.residency.where(plain(r.inputs), plain(provider.inputs) if provider else None)
 
 
 def _provider_of(r: Registration, by_urn: dict[str, Registration]) -> Registration | None:
     # A provider reference is "<urn>::<id>"; the URN itself contains "::".
     for urn, candidate in by_urn.items():
-        if candidate.type.startswith("pulumi:providers:") and r.provider.startswith(urn + "::"):
+        if candidate.type.startswith(catalog.PROVIDER_PREFIX) and r.provider.startswith(urn + "::"):
             return candidate
     return None
 
@@ -230,7 +216,7 @@ def _provider_of(r: Registration, by_urn: dict[str, Registration]) -> Registrati
 def _service(r: Registration, by_urn: dict[str, Registration]) -> str:
     parent = by_urn.get(r.parent)
     while parent is not None:
-        if parent.type.startswith("motion-mavericks:"):
+        if parent.type.startswith(catalog.COMPONENT_PREFIX):
             return f"{parent.type.rsplit(':', 1)[-1]} {parent.name}"
         parent = by_urn.get(parent.parent)
     return r.type.split(":", 1)[0]

@@ -17,33 +17,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import catalog
+
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
 
-# Places of the region codes the program uses (and a few a mistake would show), for a reader.
-PLACES = {
-    "syd1": "Sydney, Australia",
-    "aws-ap-southeast-2": "Sydney, Australia",
-    "ap-southeast-2": "Sydney, Australia",
-    "iad1": "Washington, D.C., USA",
-    "aws-us-east-1": "N. Virginia, USA",
-    "aws-us-east-2": "Ohio, USA",
-    "aws-us-west-2": "Oregon, USA",
-    "aws-eu-central-1": "Frankfurt, Germany",
-    "ap-southeast-1": "Singapore",
-    "us.sentry.io": "United States",
-    "de.sentry.io": "Frankfurt, Germany (EU)",
-    "https://sentry.io/api/": "United States (sentry.io default)",
-}
-
-# What each service keeps, by resource type; for the reader of the report.
-SERVICES = {
-    "vercel:index/project:Project": ("Vercel {site} functions", "requests and responses handled server-side"),
-    "neon:index/project:Project": ("Neon Postgres", "the portal's database and its point-in-time history"),
-    "neon:index/endpoint:Endpoint": ("Neon Postgres endpoint", "compute serving the portal's database"),
-    "upstash:index/redisDatabase:RedisDatabase": ("Upstash Redis", "share tokens and rate-limit counters"),
-    "sentry:index/sentryProject:SentryProject": ("Sentry {site} errors", "error and performance events"),
-}
-
+# What each service keeps, where a place is, and which types have a row: catalog.py. Below, only prose for
+# the reader: what bounds each service's data beyond the rows.
 SERVICE_NOTES = {
     "vercel": (
         "Only where functions run is pinned (`syd1`, failover off). Vercel serves static assets from its "
@@ -192,7 +171,7 @@ def _violations(rows: list[dict[str, str]]) -> list[str]:
 
 
 def _order(row: dict[str, str]) -> tuple[int, str]:
-    types = list(SERVICES)
+    types = catalog.residency_types()
     return (types.index(row["type"]) if row["type"] in types else len(types), row["resource"])
 
 
@@ -200,22 +179,19 @@ def _service(row: dict[str, str]) -> tuple[str, str]:
     # The report names a service by its component ("VercelSite admin"); the site is the component's name.
     component = row["service"].rsplit(" ", 1)[-1]
     site = component.removeprefix("sentry-").capitalize()
-    name, data = SERVICES.get(row["type"], (row["service"], "data"))
-    return name.format(site=site), data
+    known = catalog.lookup(row["type"])
+    if known is None or known.residency is None:
+        return row["service"], "data"
+    return known.residency.label.format(site=site), known.residency.data
 
 
 def _service_name(prefix: str) -> str:
-    return {"vercel": "Vercel", "sentry": "Sentry", "neon": "Neon", "upstash": "Upstash"}.get(prefix, prefix)
+    return catalog.service_name(prefix)
 
 
 def _where(region: str) -> str:
-    places = [place for code, place in PLACES.items() if _mentions(region, code)]
-    return f"{region} ({'; '.join(dict.fromkeys(places))})" if places else region
-
-
-def _mentions(region: str, code: str) -> bool:
-    tokens = region.replace(",", " ").replace("(", " ").replace(")", " ").split()
-    return code in tokens or any(code in t for t in tokens if "://" in t)
+    places = catalog.places_in(region)
+    return f"{region} ({'; '.join(places)})" if places else region
 
 
 def _australia(verdict: str) -> str:

@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import ROOT
 
 SCHEMA = json.loads((ROOT / "preflight" / "schema" / "report-v1.json").read_text())
-COPIED = ("Pulumi.yaml", "__main__.py", "components", "esc", "neon_sdk", "policy", "preflight")
+COPIED = ("Pulumi.yaml", "__main__.py", "catalog.py", "components", "esc", "neon_sdk", "policy", "preflight")
 CREDENTIALS = ("VERCEL_API_TOKEN", "NEON_API_KEY", "UPSTASH_EMAIL", "UPSTASH_API_KEY", "SENTRY_AUTH_TOKEN")
 
 
