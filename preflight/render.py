@@ -75,6 +75,8 @@ def _value(value: Any) -> str:
         return ",".join(_value(item) for item in value)
     if value is True or value is False:
         return "on" if value else "off"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # numbers arrive as floats on the wire: a probe id 43, not 43.0
     return "unset" if value is None else str(value)
 
 

@@ -119,7 +119,7 @@ def _coverage(args: StackValidationArgs, report: ReportViolation) -> None:
         f"GrafanaMonitoring component does this for every VercelSite domain)."
     )
     for resource in args.resources:
-        if resource.resource_type != tokens.VERCEL_PROJECT_DOMAIN:
+        if resource.resource_type != tokens.VERCEL_DOMAIN:
             continue
         subject = describe(resource.resource_type, resource.name)
         domain = _domain(resource)

@@ -15,7 +15,7 @@ VERCEL_SHARED_ENV_VAR = "vercel:index/sharedEnvironmentVariable:SharedEnvironmen
 SENTRY_PREFIX = "sentry:"
 SENTRY_PROJECT = "sentry:index/sentryProject:SentryProject"
 SENTRY_ISSUE_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert"
-VERCEL_PROJECT_DOMAIN = "vercel:index/projectDomain:ProjectDomain"
+VERCEL_DOMAIN = "vercel:index/projectDomain:ProjectDomain"
 # pulumiverse-grafana 2.44.0 (the SDK's resource registrations)
 GRAFANA_STACK = "grafana:cloud/stack:Stack"
 GRAFANA_CHECK = "grafana:syntheticMonitoring/check:Check"
@@ -42,13 +42,13 @@ PLACES = {
     "syd1": "Sydney",
     "sin1": "Singapore",
     "iad1": "Washington, D.C.",
-    "prod-au-southeast-0": "Australia, GCP",
-    "prod-au-southeast-1": "Australia, AWS",
-    "prod-ap-southeast-0": "Singapore, GCP",
-    "prod-ap-southeast-1": "Singapore, AWS",
-    "prod-us-central-0": "US Central, GCP",
-    "prod-us-east-0": "US East (Ohio), AWS",
-    "prod-eu-west-2": "Germany, AWS",
+    "prod-au-southeast-0": "Australia",  # Grafana Cloud, GCP
+    "prod-au-southeast-1": "Australia",  # Grafana Cloud, AWS
+    "prod-ap-southeast-0": "Singapore",
+    "prod-ap-southeast-1": "Singapore",
+    "prod-us-central-0": "US Central",
+    "prod-us-east-0": "Ohio",
+    "prod-eu-west-2": "Germany",
 }
 
 

@@ -78,9 +78,9 @@ def test_messages_name_the_region_found_where_it_is_and_what_is_allowed(stack):
     pack = in_process_pack()
     [us] = messages(pack.analyze(grafana_stack("s", regionSlug="prod-us-central-0")), RESIDENCY)
     assert (
-        "grafana:cloud/stack:Stack \"s\": regionSlug is 'prod-us-central-0' (US Central, GCP), outside Australia" in us
+        "grafana:cloud/stack:Stack \"s\": regionSlug is 'prod-us-central-0' (US Central), outside Australia" in us
     )
-    assert "'prod-au-southeast-0' (Australia, GCP) or 'prod-au-southeast-1' (Australia, AWS)" in us
+    assert "'prod-au-southeast-0' (Australia) or 'prod-au-southeast-1' (Australia)" in us
     assert "replaces the stack" in us
     [unset] = messages(pack.analyze(grafana_stack("s", regionSlug=DROP)), RESIDENCY)
     assert "regionSlug is unset, so Grafana Cloud places the stack in its default region" in unset
