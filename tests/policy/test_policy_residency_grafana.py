@@ -77,9 +77,7 @@ def test_messages_name_the_region_found_where_it_is_and_what_is_allowed(stack):
     stack("prod")
     pack = in_process_pack()
     [us] = messages(pack.analyze(grafana_stack("s", regionSlug="prod-us-central-0")), RESIDENCY)
-    assert (
-        "grafana:cloud/stack:Stack \"s\": regionSlug is 'prod-us-central-0' (US Central), outside Australia" in us
-    )
+    assert "grafana:cloud/stack:Stack \"s\": regionSlug is 'prod-us-central-0' (US Central), outside Australia" in us
     assert "'prod-au-southeast-0' (Australia) or 'prod-au-southeast-1' (Australia)" in us
     assert "replaces the stack" in us
     [unset] = messages(pack.analyze(grafana_stack("s", regionSlug=DROP)), RESIDENCY)
