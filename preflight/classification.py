@@ -128,6 +128,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(("neon:*",), ("inputs.defaultEndpointSettings.*",), (COST,), "Neon compute size and suspend"),
     Rule(("motion-mavericks:*",), ("inputs.tags.*",), (COST,), "cost-allocation tags (env, owner, data_class)"),
+    Rule((catalog.GRAFANA_STACK,), ("inputs.labels.*",), (COST,), "the Grafana stack's labels are its cost tags"),
     Rule(("*",), ("options.parent",), (COST,), "the parent decides whose tags a resource is counted under"),
     Rule(("*",), ("policy.required-tags*",), (COST,), "the pack's tagging verdicts"),
 )

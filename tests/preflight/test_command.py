@@ -249,6 +249,10 @@ def test_secure_values_and_esc_keys_are_reported_not_resolved(tmp_path: Path) ->
             f"motion-mavericks-portal:{key} {from_esc}"
             for key in ("clerkSecretKey", "muxTokenId", "muxTokenSecret", "muxSigningKeyId", "muxSigningPrivateKey")
         ),
+        *(
+            f"motion-mavericks-portal:{key} {from_esc}"
+            for key in ("grafanaCloudAccessPolicyToken", "grafanaStackServiceAccountToken", "grafanaSmAccessToken")
+        ),
     ]
     assert "v1:AAAA" not in result.stdout
     clerk = next(r for r in stack["resources"] if r["name"] == "guest-env-clerk-secret-key")

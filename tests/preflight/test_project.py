@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.settings import PROJECT, SECRETS
+from components.settings import PROJECT, SECRETS, grafana_secret_keys, settings_from_stack_config
 from preflight.project import REDACTED, Project, ProjectError
 from tests.conftest import ROOT, STACKS
 
@@ -92,7 +92,9 @@ def test_each_shipped_stack_imports_its_own_environment_whose_definition_is_only
     text = (ROOT / "esc" / f"{stack}.yaml").read_text()
     definition = yaml.safe_load(text)
     values = definition["values"]
-    assert set(values["pulumiConfig"]) == {f"{PROJECT}:{key}" for key in SECRETS}
+    settings = settings_from_stack_config(Project.load(ROOT).stack_config(stack).values, stack)
+    expected = (*SECRETS, *grafana_secret_keys(settings.grafana))  # Grafana's: what this stack's settings need
+    assert set(values["pulumiConfig"]) == {f"{PROJECT}:{key}" for key in expected}
     opened = values["onePassword"]["fn::open::1password-secrets"]
     # the service-account token is an interpolation from an imported environment, never a literal
     assert opened["login"] == {"serviceAccountToken": "${onePasswordLogin.serviceAccountToken}"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from components.errors import ConfigError
-from components.settings import PROJECT, SECRETS, SITE_SECRETS
+from components.settings import PROJECT, SECRETS, SITE_SECRETS, grafana_secret_keys, settings_from_stack_config
 from preflight.monitor import SECRET_SIG, SIG_KEY, ProgramRun, plain, run_program
 from preflight.project import REDACTED, Project
 from tests.conftest import DELETE, ROOT, run_stack, stack_config
@@ -84,5 +84,7 @@ def test_the_shipped_stacks_get_every_secret_from_their_esc_environment() -> Non
     project = Project.load(ROOT)
     for stack in ("dev", "staging", "prod"):
         config = project.stack_config(stack)
-        assert set(config.secret_keys) == {f"{PROJECT}:{key}" for key in SECRETS}, stack
+        grafana = settings_from_stack_config(config.values, stack).grafana
+        expected = {f"{PROJECT}:{key}" for key in (*SECRETS, *grafana_secret_keys(grafana))}
+        assert set(config.secret_keys) == expected, stack
         assert all(config.values[f"{PROJECT}:{key}"] == REDACTED for key in SECRETS)
