@@ -6,10 +6,12 @@
     python -m delivery summary DIR [--title T]            # markdown of a run, for a job summary or issue
     python -m delivery compare APPROVED.json CURRENT.json # did prod's plan change since it was approved?
     python -m delivery comment REPORT.md --marker M --link URL   # the pull-request comment body
+    python -m delivery codeowners [--check]               # .github/CODEOWNERS from .github/owners.yml
 
 Exit codes: preview and up return the CLI's verdict (0 passed, 1 failed); drift returns 0 for clean and
 for drift (the status is in DIR/result.json and on GITHUB_OUTPUT) and 1 when the check itself failed;
-compare returns 1 when the plans differ; 2 means the command was used wrongly or an input is unreadable.
+compare returns 1 when the plans differ, and codeowners --check when CODEOWNERS is stale; 2 means the
+command was used wrongly or an input is unreadable.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import re
 import sys
 from pathlib import Path
 
-from delivery import digest, markdown, runner
+from delivery import codeowners, digest, markdown, runner
 
 STACK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -30,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     root = Path.cwd()
     try:
         return args.run(args, root)
-    except digest.DigestError as exc:
+    except (digest.DigestError, codeowners.OwnersError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -85,6 +87,23 @@ def _comment(args: argparse.Namespace, root: Path) -> int:
     return 0
 
 
+def _codeowners(args: argparse.Namespace, root: Path) -> int:
+    text = codeowners.render(codeowners.load(root / codeowners.OWNERS_FILE))
+    if not args.check:
+        sys.stdout.write(text)
+        return 0
+    path = root / codeowners.CODEOWNERS_FILE
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        print(f"{codeowners.CODEOWNERS_FILE} matches {codeowners.OWNERS_FILE}")
+        return 0
+    print(
+        f"{codeowners.CODEOWNERS_FILE} differs from {codeowners.OWNERS_FILE}; regenerate it: "
+        f"python -m delivery codeowners > {codeowners.CODEOWNERS_FILE}",
+        file=sys.stderr,
+    )
+    return 1
+
+
 def _out(args: argparse.Namespace) -> Path:
     return args.out or Path("reports") / args.stack
 
@@ -137,4 +156,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--link", required=True, help="URL of the workflow run")
     p.add_argument("--limit", type=int, default=markdown.ISSUE_LIMIT)
     p.set_defaults(run=_comment)
+
+    p = sub.add_parser("codeowners", help=".github/CODEOWNERS generated from .github/owners.yml")
+    p.add_argument("--check", action="store_true", help="exit 1 if .github/CODEOWNERS is not what it would generate")
+    p.set_defaults(run=_codeowners)
     return parser
