@@ -79,7 +79,7 @@ def per_resource(rounds: int) -> tuple[float, float, int]:
     from preflight.analyzer_host import AnalyzerHost
     from preflight.judge import as_resource
     from preflight.monitor import run_program
-    from preflight.project import Project
+    from stack_config import Project
 
     project = Project.load(ROOT)
     config = project.stack_config("prod")

@@ -11,10 +11,11 @@ stack's ESC environment or `pulumi config set --secret`), so no plain copy ever 
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import pulumi
 from pydantic import (
@@ -29,6 +30,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components.errors import ConfigError
+from sdk_internals import config_keys
 
 PROJECT = "motion-mavericks-portal"
 
@@ -40,6 +42,10 @@ RETENTION_MINIMUM_DAYS = {"dev": 7, "staging": 14, "prod": 30}
 # Neon's restore window maxima per plan (neon.com/docs/introduction/restore-window). The Free plan's
 # 6 hours cannot meet any environment's minimum, so it is not offered.
 NEON_PLAN_MAXIMUM_DAYS = {"launch": 7, "scale": 30}
+
+# Environments whose Vercel projects build preview deployments, one isolated Neon branch per pull request
+# (docs/previews.md). Staging and prod build their production branch only.
+PREVIEW_ENVIRONMENTS = ("dev",)
 
 # The only region of each vendor inside Australia.
 VERCEL_AU_REGIONS = ("syd1",)
@@ -153,6 +159,33 @@ class Autoscaling(_Model):
         return self
 
 
+NeonBranchName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")]
+
+
+class PreviewBranches(_Model):
+    """How `python -m ops.preview_env create` makes a pull request's Neon branch (docs/previews.md).
+
+    By default the branch copies the schema of the project's default branch and no data. Data is copied
+    only from a named, maintained and anonymised base branch (`parentBranch` with `data: parent-data`)."""
+
+    # The branch to copy from; None: the project's default branch.
+    parent_branch: NeonBranchName | None = None
+    data: Literal["schema-only", "parent-data"] = "schema-only"
+    # Neon deletes the branch at `expires_at`, a safety net behind the delete on pull-request close.
+    expiry_days: int = Field(default=7, ge=1, le=30)
+
+    @model_validator(mode="after")
+    def _data_only_from_a_named_base(self) -> PreviewBranches:
+        if self.data == "parent-data" and self.parent_branch is None:
+            raise _FieldError(
+                ("neon", "previews", "data"),
+                self.data,
+                "copies the default branch's data into every preview; allowed: schema-only, or parent-data "
+                "together with parentBranch naming a maintained, anonymised base branch",
+            )
+        return self
+
+
 class Neon(_Model):
     region: Annotated[str, _australian(NEON_AU_REGIONS)]
     plan: Literal["launch", "scale"]
@@ -165,6 +198,8 @@ class Neon(_Model):
     suspend_timeout_seconds: int = Field(ge=-1, le=604800)
     database: Slug = "portal"
     app_role: Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,62}$")] = "portal_app"
+    # Per-pull-request preview branches; only in environments that build previews (PREVIEW_ENVIRONMENTS).
+    previews: PreviewBranches | None = None
 
 
 class Upstash(_Model):
@@ -301,6 +336,26 @@ class Settings(_Model):
             )
         return self
 
+    @model_validator(mode="after")
+    def _previews_only_where_built(self) -> Settings:
+        if self.neon.previews is not None and self.environment not in PREVIEW_ENVIRONMENTS:
+            raise _FieldError(
+                ("neon", "previews"),
+                self.neon.previews.model_dump(by_alias=True, exclude_unset=True),
+                f"the {self.environment} projects build no previews; "
+                f"allowed only in: {', '.join(PREVIEW_ENVIRONMENTS)}",
+            )
+        return self
+
+    @property
+    def builds_previews(self) -> bool:
+        return self.environment in PREVIEW_ENVIRONMENTS
+
+    @property
+    def preview_branches(self) -> PreviewBranches:
+        """The preview-branch settings, with their defaults when the stack file names none."""
+        return self.neon.previews or PreviewBranches()
+
     @property
     def protect_data(self) -> bool:
         """Production data stores are protected from deletion, by environment, never by hand."""
@@ -316,6 +371,9 @@ class _FieldError(ValueError):
 
 
 TOP_LEVEL_KEYS = ("environment", "tags", "vercel", "neon", "upstash", "sentry", "grafana")
+# Configuration namespaces a stack may set besides the project's: Pulumi's own (`pulumi:tags`, ...) and the
+# providers the program uses (their keys are the providers' to validate).
+OTHER_NAMESPACES = ("pulumi", "vercel", "neon", "upstash", "sentry", "grafana")
 
 
 def stack_environment(stack: str) -> str:
@@ -324,13 +382,35 @@ def stack_environment(stack: str) -> str:
     return name.split("-", 1)[0]
 
 
-def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
-    """Validate raw stack configuration (`{key: value}` without the project prefix)."""
-    problems: list[str] = []
+def unknown_keys(keys: Iterable[str]) -> list[str]:
+    """A problem for each configuration key (`namespace:name`) that no one reads: a typo, usually."""
+    known = (*TOP_LEVEL_KEYS, *SECRETS)
+    problems = []
+    for key in sorted(keys):
+        namespace, _, name = key.partition(":")
+        if namespace == PROJECT:
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f" (did you mean {PROJECT}:{close[0]}?)" if close else ""
+                problems.append(f"{key}: unknown key{hint}; allowed: {', '.join(known)}")
+        elif namespace not in OTHER_NAMESPACES:
+            close = difflib.get_close_matches(namespace, (PROJECT, *OTHER_NAMESPACES), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(
+                f"{key}: unknown namespace {namespace!r}{hint}; allowed: {PROJECT} (this project), "
+                f"{', '.join(OTHER_NAMESPACES)}"
+            )
+    return problems
+
+
+def parse_settings(raw: dict[str, Any], stack: str, keys: Iterable[str] = ()) -> Settings:
+    """Validate raw stack configuration (`{key: value}` without the project prefix); `keys` are every
+    configuration key the stack sets, in any namespace, so that a typo'd one is refused, not ignored."""
+    problems: list[str] = unknown_keys(keys)
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        problems = [_describe(error) for error in exc.errors(include_url=False)]
+        problems += [_describe(error) for error in exc.errors(include_url=False)]
     else:
         expected = stack_environment(stack)
         if settings.environment != expected:
@@ -338,7 +418,7 @@ def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
                 f"{PROJECT}:environment: found {settings.environment!r} in stack {stack!r}; allowed: "
                 f"{expected!r} (the environment must equal the stack name, or its prefix before '-')"
             )
-        else:
+        elif not problems:
             return settings
     raise ConfigError(f"stack {stack!r} has invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
 
@@ -354,7 +434,7 @@ def load_settings() -> Settings:
             value = config.get(key)
         if value is not None:
             raw[key] = value
-    return parse_settings(raw, pulumi.get_stack())
+    return parse_settings(raw, pulumi.get_stack(), keys=config_keys())
 
 
 def settings_from_stack_config(values: Mapping[str, str], stack: str) -> Settings:
@@ -369,7 +449,7 @@ def settings_from_stack_config(values: Mapping[str, str], stack: str) -> Setting
             raw[key] = json.loads(value)
         except ValueError:
             raw[key] = value
-    return parse_settings(raw, stack)
+    return parse_settings(raw, stack, keys=values)
 
 
 # Third-party secrets the sites need: config key -> (Vercel variable, what it is). They come from 1Password
@@ -504,6 +584,13 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
         )
         if match is None:
             return []
-        model = match.annotation
-    fields = getattr(model, "model_fields", {})
+        model = _model_of(match.annotation)
+    fields = getattr(_model_of(model), "model_fields", {})
     return [f.alias or name for name, f in fields.items()]
+
+
+def _model_of(annotation: Any) -> Any:
+    """The model inside an optional field's annotation (`Model | None`), else the annotation itself."""
+    if hasattr(annotation, "model_fields"):
+        return annotation
+    return next((arg for arg in get_args(annotation) if hasattr(arg, "model_fields")), annotation)

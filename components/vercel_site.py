@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumiverse_vercel as vercel
 
-from components.settings import Site, Vercel
+from components.settings import PREVIEW_ENVIRONMENTS, Site, Vercel
 from components.tags import ResourceTags, TaggedComponent
 
 
@@ -37,7 +37,10 @@ class VercelSite(TaggedComponent):
 
     Functions run only in the configured Australian region: `function_default_regions` (the
     deprecated `serverless_function_region` is never set) and `function_failover` off, because
-    failover moves functions out of Sydney. Outputs: `project_id`, `url`.
+    failover moves functions out of Sydney. Only environments in `PREVIEW_ENVIRONMENTS` build preview
+    deployments (each pull request's preview gets its own Neon branch: docs/previews.md); staging and prod
+    build their production branch only. Git fork protection is on everywhere, so a fork's pull request
+    never deploys with the team's variables. Outputs: `project_id`, `url`.
     """
 
     def __init__(
@@ -65,6 +68,8 @@ class VercelSite(TaggedComponent):
             },
             resource_config={"function_default_regions": [vercel_settings.region]},
             function_failover=False,
+            preview_deployments_disabled=environment not in PREVIEW_ENVIRONMENTS,
+            git_fork_protection=True,
             vercel_authentication={"deployment_type": site.deployment_protection},
             opts=self.child(),
         )

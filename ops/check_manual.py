@@ -81,13 +81,12 @@ def select(only: str | None) -> list[Check]:
 
 def load_context(project_dir: Path, stack: str) -> Context:
     from components.errors import ConfigError
-    from components.settings import PROJECT, TOP_LEVEL_KEYS, parse_settings
-    from preflight.project import Project, ProjectError
+    from components.settings import settings_from_stack_config
+    from stack_config import Project, ProjectError
 
     try:
         config = Project.load(project_dir.resolve()).stack_config(stack)
-        raw = {key: config.raw(f"{PROJECT}:{key}") for key in TOP_LEVEL_KEYS if f"{PROJECT}:{key}" in config.values}
-        return Context(stack, parse_settings(raw, stack))
+        return Context(stack, settings_from_stack_config(config.values, stack))
     except (ProjectError, ConfigError) as exc:
         raise UsageError(f"--stack {stack}: {exc}") from None
 

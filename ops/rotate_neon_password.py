@@ -253,7 +253,7 @@ class Rotation:
     def _settings(self):
         from components.errors import ConfigError
         from components.settings import settings_from_stack_config
-        from preflight.project import Project, ProjectError
+        from stack_config import Project, ProjectError
 
         try:
             values = Project.load(ROOT).stack_config(self.args.stack).values

@@ -42,7 +42,7 @@ from preflight.analyzer_wire import (
     serialize_properties,
     to_struct,
 )
-from preflight.pack_process import AnalyzerHostError, PackProcess, config_env
+from preflight.pack_process import AnalyzerHostError, PackProcess
 from preflight.policy_config import (
     PackInfo,
     PolicyConfigError,
@@ -51,6 +51,7 @@ from preflight.policy_config import (
     level_value,
     reconcile_policy_config,
 )
+from stack_config import config_env
 
 __all__ = [
     "UNKNOWN",

@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from preflight.project import Project, ProjectError
+from stack_config import Project, ProjectError
 
 EXIT_USAGE = 2
 SUBCOMMANDS = ("diff", "residency", "register")

@@ -17,7 +17,6 @@ placeholder is closed.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import queue
 import signal
@@ -31,6 +30,8 @@ from pathlib import Path
 from typing import Any, Final
 
 import yaml
+
+from stack_config import config_env
 
 _STDERR_TAIL: Final = 4000
 _HOST_VARIABLES: Final = frozenset({"PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_ORGANIZATION", "PULUMI_DRY_RUN"})
@@ -63,12 +64,6 @@ def pack_python(policy_dir: Path, project: Mapping[str, Any]) -> str:
         if candidate.exists():
             return str(candidate)
     return sys.executable
-
-
-def config_env(config: Mapping[str, Any]) -> str:
-    """The engine's PropertyMapToConfig: top-level strings as they are, anything else as JSON."""
-    encoded = {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
-    return json.dumps(encoded)
 
 
 def _reserve_port() -> socket.socket:

@@ -94,7 +94,7 @@ def _report(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         return report, f"report `{args.from_report}` ({report['generatedAt']})"
 
     from preflight.cli import evaluate_report, select_stacks
-    from preflight.project import ProjectError
+    from stack_config import ProjectError
 
     try:
         project, stacks = select_stacks(args.project, args.stack)

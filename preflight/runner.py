@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from preflight.pack_process import AnalyzerHostError, PackProcess
-from preflight.project import Project, ProjectError, StackConfig
 from preflight.report import StackResult
+from stack_config import Project, ProjectError, StackConfig
 
 if TYPE_CHECKING:
     from preflight.registrations import ProgramRun
@@ -69,6 +69,8 @@ def evaluate(project: Project, stacks: list[str], policy_dir: Path, progress: Pr
             if pack is not None:
                 packs[stack] = pack
 
+        if not packs:  # no stack could be read: nothing to import the SDK for
+            return [results[stack] for stack in stacks]
         # The Pulumi SDK and the program's own modules load here, once, while the packs boot. Imports only
         # create objects that live for good, so the collector has nothing to find while they run; and
         # frozen before the fork, they are never traversed again by the children's collections.
@@ -97,8 +99,7 @@ def evaluate(project: Project, stacks: list[str], policy_dir: Path, progress: Pr
 
 def _launch(policy_dir: Path, project: Project, config: StackConfig, result: StackResult) -> PackProcess | None:
     try:
-        plain_config = {key: config.raw(key) for key in config.values}
-        return PackProcess.launch(policy_dir, project=project.name, stack=config.name, config=plain_config)
+        return PackProcess.launch(policy_dir, project=project.name, stack=config.name, config=config.plain())
     except (AnalyzerHostError, OSError) as exc:
         result.error = f"policy pack could not be started: {exc}"
         return None

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.preflight.test_command import edit, preflight, project_copy
+from tests.support.commands import preflight
+from tests.support.project import edit, project_copy
 
 # The pull request every diff test reviews: a region, a retention, a protect flag, a budget and a tag.
 HEAD_EDITS = (

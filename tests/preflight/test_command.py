@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from tests.conftest import ROOT
+from tests.support.commands import preflight
+from tests.support.project import ROOT, edit, project_copy
+
+__all__ = ["edit", "preflight", "project_copy"]  # tests/preflight/conftest.py and others import them from here
 
 SCHEMA = json.loads((ROOT / "preflight" / "schema" / "report-v1.json").read_text())
-COPIED = ("Pulumi.yaml", "__main__.py", "catalog.py", "components", "esc", "neon_sdk", "policy", "preflight")
-CREDENTIALS = ("VERCEL_API_TOKEN", "NEON_API_KEY", "UPSTASH_EMAIL", "UPSTASH_API_KEY", "SENTRY_AUTH_TOKEN")
-
-
-def preflight(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """Run the command with no `pulumi` on PATH and no vendor credential in the environment."""
-    env = {k: v for k, v in os.environ.items() if k not in CREDENTIALS and not k.startswith("PULUMI_")}
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + "/usr/bin:/bin"
-    assert shutil.which("pulumi", path=env["PATH"]) is None
-    return subprocess.run(
-        [sys.executable, "-m", "preflight", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
-    )
 
 
 @pytest.fixture(scope="module")
@@ -34,26 +22,6 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Comple
     report_path = tmp_path_factory.mktemp("report") / "preflight.json"
     result = preflight("--json", str(report_path))
     return result, json.loads(report_path.read_text())
-
-
-def project_copy(tmp_path: Path) -> Path:
-    copy = tmp_path / "project"
-    copy.mkdir()
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("venv", "__pycache__"))
-        else:
-            shutil.copy(source, copy / name)
-    for stack_file in ROOT.glob("Pulumi.*.yaml"):
-        shutil.copy(stack_file, copy / stack_file.name)
-    return copy
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
 
 
 def test_every_shipped_stack_passes(shipped) -> None:

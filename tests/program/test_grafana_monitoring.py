@@ -12,7 +12,7 @@ from components.errors import ConfigError
 from components.grafana_content import PROMETHEUS_UID
 from components.settings import GRAFANA_SECRETS, PROJECT
 from preflight.monitor import SECRET_SIG, SIG_KEY, ProgramRun
-from preflight.project import REDACTED
+from stack_config import REDACTED
 from tests.conftest import DELETE, run_stack
 
 COMPONENT = "motion-mavericks:index:GrafanaMonitoring"

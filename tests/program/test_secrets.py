@@ -8,7 +8,7 @@ import pytest
 from components.errors import ConfigError
 from components.settings import PROJECT, SECRETS, SITE_SECRETS, grafana_secret_keys, settings_from_stack_config
 from preflight.monitor import SECRET_SIG, SIG_KEY, ProgramRun, plain, run_program
-from preflight.project import REDACTED, Project
+from stack_config import REDACTED, Project
 from tests.conftest import DELETE, ROOT, run_stack, stack_config
 
 ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"

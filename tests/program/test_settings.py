@@ -8,7 +8,7 @@ import pytest
 from components.errors import ConfigError
 from components.settings import stack_environment
 from preflight.monitor import run_program
-from preflight.project import Project
+from stack_config import Project
 from tests.conftest import DELETE, ROOT, run_stack, stack_config
 
 

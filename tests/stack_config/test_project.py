@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from components.settings import PROJECT, SECRETS, grafana_secret_keys, settings_from_stack_config
-from preflight.project import REDACTED, Project, ProjectError
+from stack_config import REDACTED, Project, ProjectError
 from tests.conftest import ROOT, STACKS
 
 
@@ -75,9 +75,17 @@ def test_an_import_without_a_definition_in_the_repository_is_named(tmp_path: Pat
 @pytest.mark.parametrize(
     ("stack_file", "esc", "expected"),
     [
-        ("environment: motion-mavericks-portal/dev\n", None, "'environment' must be a list of ESC environment names"),
-        ("environment: [x/dev]\n", {"dev": "values:\n  pulumiConfig: [a, b]\n"}, "values.pulumiConfig must be"),
-        ("environment: [x/dev]\n", {"dev": "values: [\n"}, "dev.yaml: not valid YAML"),
+        (
+            "environment: motion-mavericks-portal/dev\n",
+            None,
+            "environment: found 'motion-mavericks-portal/dev'; allowed: a list of ESC environment names",
+        ),
+        (
+            "environment: [x/dev]\n",
+            {"dev": "values:\n  pulumiConfig: [a, b]\n"},
+            "values.pulumiConfig: found a list (['a', 'b']); allowed: a mapping",
+        ),
+        ("environment: [x/dev]\n", {"dev": "values: [\n"}, "dev.yaml: line 2, column 1: not valid YAML"),
     ],
 )
 def test_a_malformed_import_or_definition_is_a_project_error(tmp_path, stack_file, esc, expected) -> None:

@@ -1,0 +1,69 @@
+"""The project as shipped, its stacks' configuration, and copies of it to break."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+PREFIX = "motion-mavericks-portal:"
+STACKS = ("dev", "staging", "prod")
+# What a copy of the project leaves out: local state, and what no command reads.
+_NOT_COPIED = shutil.ignore_patterns(".git", "venv", "__pycache__", ".pytest_cache", ".ruff_cache", "tests", "docs")
+
+
+class _Delete:
+    def __repr__(self) -> str:
+        return "DELETE"
+
+
+DELETE = _Delete()
+
+
+def stack_config(stack: str, **overrides: Any) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The stack's configuration as the CLI passes it, with top-level keys replaced or deep-merged.
+
+    `neon={"region": "aws-us-east-1"}` merges into the stack's `neon` object; a value of `DELETE`
+    removes the key (top level or nested).
+    """
+    from stack_config import Project
+
+    project = Project.load(ROOT)
+    config = project.stack_config(stack)
+    values = dict(config.values)
+    for key, change in overrides.items():
+        qualified = PREFIX + key
+        if change is DELETE:
+            values.pop(qualified, None)
+            continue
+        current = config.raw(qualified) if qualified in values else None
+        merged = _merge(copy.deepcopy(current), change)
+        values[qualified] = merged if isinstance(merged, str) else json.dumps(merged)
+    return values, config.secret_keys
+
+
+def _merge(base: Any, change: Any) -> Any:
+    if isinstance(base, dict) and isinstance(change, dict):
+        for key, value in change.items():
+            if value is DELETE:
+                base.pop(key, None)
+            else:
+                base[key] = _merge(base.get(key), value)
+        return base
+    return change
+
+
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of the project (program, pack, preflight, stack files) to change without touching the real one."""
+    copy_root = tmp_path / "project"
+    shutil.copytree(ROOT, copy_root, ignore=_NOT_COPIED)
+    return copy_root
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
