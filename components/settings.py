@@ -384,7 +384,7 @@ def stack_environment(stack: str) -> str:
 
 def unknown_keys(keys: Iterable[str]) -> list[str]:
     """A problem for each configuration key (`namespace:name`) that no one reads: a typo, usually."""
-    known = (*TOP_LEVEL_KEYS, *SECRETS)
+    known = (*TOP_LEVEL_KEYS, *SECRETS, *GRAFANA_SECRETS)
     problems = []
     for key in sorted(keys):
         namespace, _, name = key.partition(":")

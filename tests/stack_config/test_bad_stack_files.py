@@ -149,7 +149,7 @@ def typos(tmp_path_factory: pytest.TempPathFactory) -> Path:
 TYPO_MESSAGES = (
     "motion-mavericks-portal:neon.regoin: unknown key (found 'x'); allowed keys here: region, plan,",
     "motion-mavericks-portal:regoin: unknown key; allowed: environment, tags, vercel, neon, upstash, sentry, "
-    "clerkSecretKey,",
+    "grafana, clerkSecretKey,",
     "motion-mavericks-portl:budget: unknown namespace 'motion-mavericks-portl' (did you mean motion-mavericks-portal?)",
 )
 
