@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,6 +84,14 @@ def check_manual(
         assert secret not in result.stdout + result.stderr, "a credential was printed"
     assert "Traceback" not in result.stderr
     return result
+
+
+def project_with_team(tmp_path: Path, team: str) -> Path:
+    """A copy of the project whose prod stack names its Vercel team by `team`."""
+    for name in ("Pulumi.yaml", "Pulumi.prod.yaml"):
+        text = (ROOT / name).read_text()
+        (tmp_path / name).write_text(text.replace("team: motion-mavericks", f"team: {team}"))
+    return tmp_path
 
 
 def lines(result: subprocess.CompletedProcess[str]) -> dict[str, tuple[str, str]]:
@@ -179,6 +188,74 @@ def test_a_vercel_project_not_found_or_linked_elsewhere_fails(httpserver: HTTPSe
     assert f"{SITES[1]}: linked to 'someone-else/ai-system', expected 'maverick/ai-system'" in reason
     assert f"{SITES[2]}: no such project in team motion-mavericks (not deployed yet?)" in reason
     assert reason.startswith("Technical Lead  ")
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        # a GitHub app installation with access to selected repositories
+        {"type": "github-limited", "org": "maverick", "repo": "ai-system", "productionBranch": "main"},
+        # GitHub Enterprise Server
+        {"type": "github-custom-host", "host": "git.example.test", "org": "Maverick", "repo": "AI-System"},
+    ],
+    ids=["github-limited", "github-custom-host"],
+)
+def test_every_kind_of_github_link_counts_as_github(httpserver: HTTPServer, link: dict[str, str]) -> None:
+    serve(httpserver, **{f"/v9/projects/{site}": {"name": site, "link": link} for site in SITES})
+    result = check_manual(httpserver, "--only", "vercel-git")
+    assert result.returncode == 0, result.stdout
+    assert lines(result)["vercel-git"][0] == "PASS"
+
+
+def test_a_link_to_another_provider_or_without_a_repository_name_fails(httpserver: HTTPServer) -> None:
+    serve(
+        httpserver,
+        **{
+            f"/v9/projects/{SITES[0]}": {
+                "link": {"type": "gitlab", "projectNamespace": "maverick", "projectName": "ai-system"}
+            },
+            f"/v9/projects/{SITES[1]}": {"link": {"type": "github-limited", "org": "maverick", "repoId": 1234}},
+        },
+    )
+    result = check_manual(httpserver, "--only", "vercel-git")
+    assert result.returncode == 1
+    reason = lines(result)["vercel-git"][1]
+    assert f"{SITES[0]}: linked to 'gitlab', expected 'github'" in reason
+    assert f"{SITES[1]}: the 'github-limited' link names no repository; expected 'maverick/ai-system'" in reason
+    assert SITES[2] not in reason
+
+
+def test_a_vercel_team_id_is_sent_as_team_id(httpserver: HTTPServer, tmp_path) -> None:
+    serve(httpserver)
+    result = check_manual(
+        httpserver, "--only", "vercel-git", "--project", str(project_with_team(tmp_path, "team_FAKEFIXTURE01"))
+    )
+    assert lines(result)["vercel-git"][0] == "PASS", result.stdout + result.stderr
+    requests = [r for r, _ in httpserver.log if r.path.startswith("/v9/projects/")]
+    assert requests and all(r.args.get("teamId") == "team_FAKEFIXTURE01" and "slug" not in r.args for r in requests)
+
+
+@pytest.mark.parametrize(
+    ("settings", "status", "reason"),
+    [
+        ({"advanced_playback_policies": [{"policy": "signed"}]}, "PASS", "signed (or DRM) playback only"),
+        ({"advanced_playback_policies": [{"policy": "drm", "drm_configuration_id": "drm-1"}]}, "PASS", "only"),
+        ({"playback_policies": "signed"}, "PASS", "only"),
+        (
+            {"playback_policies": ["signed"], "advanced_playback_policies": [{"policy": "public"}]},
+            "FAIL",
+            "uploads not limited to signed playback: up-1 (signed, public)",
+        ),
+        ({}, "FAIL", "uploads not limited to signed playback: up-1 (no playback policy)"),
+    ],
+    ids=["advanced-signed", "advanced-drm", "plain-string", "advanced-public", "none"],
+)
+def test_mux_reads_every_playback_policy_field(httpserver: HTTPServer, settings, status, reason) -> None:
+    serve(httpserver, **{"/video/v1/uploads": {"data": [{"id": "up-1", "new_asset_settings": settings}]}})
+    result = check_manual(httpserver, "--only", "mux-upload-settings")
+    found_status, found_reason = lines(result)["mux-upload-settings"]
+    assert (found_status, result.returncode) == (status, 0 if status == "PASS" else 1), result.stdout
+    assert found_reason.endswith(reason)
 
 
 def test_a_5xx_is_retried_then_answered(httpserver: HTTPServer) -> None:

@@ -27,6 +27,8 @@ EXPECTED_LEVELS = {
     "sentry-alerting-dev": EnforcementLevel.ADVISORY,
     "monitoring-coverage": EnforcementLevel.MANDATORY,
     "monitoring-coverage-dev": EnforcementLevel.ADVISORY,
+    "plan-archive-lock": EnforcementLevel.MANDATORY,
+    "production-approval": EnforcementLevel.MANDATORY,
 }
 
 
@@ -86,4 +88,6 @@ def test_stack_policies_are_the_ones_that_need_the_whole_stack():
         "sentry-alerting-dev",
         "monitoring-coverage",
         "monitoring-coverage-dev",
+        "plan-archive-lock",
+        "production-approval",
     }

@@ -153,6 +153,8 @@ def test_get_analyzer_info_describes_every_policy(prod):
         "sentry-alerting-dev": "advisory",
         "monitoring-coverage": "mandatory",
         "monitoring-coverage-dev": "advisory",
+        "plan-archive-lock": "mandatory",
+        "production-approval": "mandatory",
     }
     retention = info.policy("backup-retention")
     assert retention.policy_type == "resource" and retention.severity == "high"
