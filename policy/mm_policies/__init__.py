@@ -6,8 +6,8 @@
 from pulumi_policy import Policy
 
 from .alerting import sentry_alerting, sentry_alerting_dev
-from .monitoring import monitoring_coverage, monitoring_coverage_dev
 from .governance import plan_archive_lock, production_approval
+from .monitoring import monitoring_coverage, monitoring_coverage_dev
 from .protection import prod_data_protection
 from .redis import redis_no_eviction
 from .residency import au_data_residency, au_data_residency_exceptions
