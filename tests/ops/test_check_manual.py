@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,43 @@ SECRETS = {
     "CLERK_SECRET_KEY": "clerk-secret-do-not-print-0004",
     "VERCEL_API_TOKEN": "vercel-token-do-not-print-0005",
     "SENTRY_AUTH_TOKEN": "sentry-token-do-not-print-0006",
+    "UPSTASH_EMAIL": "upstash-email-do-not-print@example.test",
+    "UPSTASH_API_KEY": "upstash-key-do-not-print-0007",
 }
-VENDORS = ("RESEND", "MUX", "CLERK", "VERCEL", "SENTRY")
+VENDORS = ("RESEND", "MUX", "CLERK", "VERCEL", "SENTRY", "UPSTASH")
+NOW = time.time()
+HOUR = 3600
+UPSTASH_ID = "6gcqwafd-9627-4ec2-4g51-b1429h59c8d4"
+
+
+def upstash_database(**changes: Any) -> dict[str, Any]:
+    """The prod database as Upstash's `GET /v2/redis/databases` lists it (Pulumi.prod.yaml databaseName)."""
+    database = {
+        "database_id": UPSTASH_ID,
+        "database_name": "mm-portal-prod",
+        "creation_time": int(NOW - 10 * 24 * HOUR),
+        "daily_backup_enabled": True,
+        "prod_pack_enabled": True,
+    }
+    return {**database, **changes}
+
+
+def daily_backups(*hours_old: float) -> list[dict[str, Any]]:
+    """Backups as `GET /v2/redis/list-backup/{id}` answers them: `daily_backup` is the string "true"."""
+    return [
+        {
+            "database_id": UPSTASH_ID,
+            "backup_id": f"b-{i}",
+            "name": f"daily-{i}",
+            "state": "completed",
+            "creation_time": int(NOW - hours * HOUR),
+            "daily_backup": "true",
+            "hourly_backup": "false",
+        }
+        for i, hours in enumerate(hours_old)
+    ]
+
+
 DOMAIN = "mail.portal.example.test"
 SITES = ("mm-portal-admin-prod", "mm-portal-agency-prod", "mm-portal-guest-prod")  # Pulumi.prod.yaml
 VERIFIED_RECORDS = [
@@ -46,6 +82,9 @@ ANSWERS: dict[str, Any] = {
         "dataScrubberDefaults": True,
         "scrubIPAddresses": True,
     },
+    "/v2/redis/databases": [upstash_database(), upstash_database(database_id="other", database_name="other-db")],
+    # kept 3 days: yesterday's, the day before's and the one before that are all still listed
+    f"/v2/redis/list-backup/{UPSTASH_ID}": daily_backups(5, 29, 53),
 }
 
 
@@ -117,10 +156,15 @@ def test_every_manual_setting_in_place_passes(httpserver: HTTPServer) -> None:
         "clerk-roles": "PASS",
         "vercel-git": "PASS",
         "sentry-scrubbing": "PASS",
+        "upstash-backup-retention": "PASS",
     }
     assert found["resend-domains"][1] == f"Client Success Lead  verified with DKIM and SPF: {DOMAIN}"
     assert found["vercel-git"][1].endswith("connected to their repositories: " + ", ".join(SITES))
-    assert result.stdout.splitlines()[-1] == "6 checks: 6 passed, 0 failed, 0 skipped"
+    assert found["upstash-backup-retention"][1].endswith(
+        "mm-portal-prod: a daily backup 53 h old is still kept, so retention is over 1 day "
+        "(the 3-day setting itself is not in Upstash's API)"
+    )
+    assert result.stdout.splitlines()[-1] == "7 checks: 7 passed, 0 failed, 0 skipped"
     # Read-only, authenticated as each vendor documents it.
     assert {request.method for request, _ in httpserver.log} == {"GET"}
     vercel = next(r for r, _ in httpserver.log if r.path.startswith("/v9/projects/"))
@@ -139,7 +183,8 @@ def test_a_missing_credential_skips_that_check(httpserver: HTTPServer) -> None:
     assert found["clerk-roles"] == ("SKIPPED", "Technical Lead       CLERK_SECRET_KEY not set")
     assert found["vercel-git"][1].endswith("VERCEL_API_TOKEN not set")
     assert found["sentry-scrubbing"][1].endswith("SENTRY_AUTH_TOKEN not set")
-    assert result.stdout.splitlines()[-1] == "6 checks: 1 passed, 0 failed, 5 skipped"
+    assert found["upstash-backup-retention"][1].endswith("UPSTASH_EMAIL not set")
+    assert result.stdout.splitlines()[-1] == "7 checks: 1 passed, 0 failed, 6 skipped"
 
 
 def test_an_unverified_dkim_record_fails_naming_it(httpserver: HTTPServer) -> None:
@@ -258,6 +303,70 @@ def test_mux_reads_every_playback_policy_field(httpserver: HTTPServer, settings,
     assert found_reason.endswith(reason)
 
 
+@pytest.mark.parametrize(
+    ("database", "backups", "status", "reason"),
+    [
+        # only yesterday's backup is listed on a 10-day-old database: Upstash's 1-day default
+        (
+            upstash_database(),
+            daily_backups(5),
+            "FAIL",
+            "mm-portal-prod: no daily backup older than 30 h although the database is 10 days old: Upstash keeps "
+            "them 1 day; choose 3 days in the console (database > Backups > Daily Backup)",
+        ),
+        # backups that are not daily, or not completed, are no evidence
+        (upstash_database(), [{**daily_backups(50)[0], "daily_backup": "false"}], "FAIL", "keeps them 1 day; choose"),
+        (upstash_database(), [{**daily_backups(50)[0], "state": "failed"}], "FAIL", "keeps them 1 day; choose"),
+        (
+            upstash_database(creation_time=int(NOW - 20 * HOUR)),
+            [],
+            "SKIPPED",
+            "mm-portal-prod: too young to tell (20 h old); a 3-day retention shows once the database is 60 h old",
+        ),
+        (
+            upstash_database(prod_pack_enabled=False),
+            daily_backups(5),
+            "FAIL",
+            "mm-portal-prod: the Prod Pack is off, so Upstash keeps daily backups 1 day; 3 needed",
+        ),
+        (
+            upstash_database(daily_backup_enabled=False),
+            [],
+            "FAIL",
+            "mm-portal-prod: daily backup is off (`pulumi up` switches it back on: docs/upstash-backups.md)",
+        ),
+        (
+            upstash_database(database_name="someone-else"),
+            [],
+            "FAIL",
+            "no database named mm-portal-prod on the account (not deployed yet?)",
+        ),
+    ],
+    ids=["one-day", "not-daily", "not-completed", "too-young", "no-prod-pack", "backup-off", "not-deployed"],
+)
+def test_upstash_backup_retention_reads_the_evidence_the_api_gives(
+    httpserver: HTTPServer, database, backups, status, reason
+) -> None:
+    serve(httpserver, **{"/v2/redis/databases": [database], f"/v2/redis/list-backup/{UPSTASH_ID}": backups})
+    result = check_manual(httpserver, "--only", "upstash")
+    found_status, found_reason = lines(result)["upstash-backup-retention"]
+    assert found_status == status, result.stdout
+    assert reason in found_reason
+    assert result.returncode == (1 if status == "FAIL" else 0)
+    request = next(r for r, _ in httpserver.log if r.path == "/v2/redis/databases")
+    assert request.authorization.type == "basic" and request.authorization.username == SECRETS["UPSTASH_EMAIL"]
+
+
+def test_outside_prod_upstash_needs_daily_backup_only(httpserver: HTTPServer) -> None:
+    staging = upstash_database(database_name="mm-portal-staging", prod_pack_enabled=False)
+    serve(httpserver, **{"/v2/redis/databases": [staging], f"/v2/redis/list-backup/{UPSTASH_ID}": []})
+    result = check_manual(httpserver, "--only", "upstash-backup-retention", "--stack", "staging")
+    assert lines(result)["upstash-backup-retention"] == (
+        "PASS",
+        "Reliability Partner  mm-portal-staging: daily backup on; staging needs no more than Upstash's 1-day retention",
+    )
+
+
 def test_a_5xx_is_retried_then_answered(httpserver: HTTPServer) -> None:
     httpserver.expect_ordered_request("/system/v1/signing-keys").respond_with_response(Response("busy", status=503))
     httpserver.expect_ordered_request("/system/v1/signing-keys").respond_with_json(ANSWERS["/system/v1/signing-keys"])
@@ -320,7 +429,7 @@ def test_an_answer_of_the_wrong_shape_fails_saying_so(httpserver: HTTPServer) ->
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--only", "pagerduty"], "--only: found pagerduty; allowed: clerk, mux, resend, sentry, vercel or"),
+        (["--only", "pagerduty"], "--only: found pagerduty; allowed: clerk, mux, resend, sentry, upstash, vercel or"),
         (["--stack", "qa"], "--stack qa: stack 'qa': Pulumi.qa.yaml does not exist"),
     ],
 )

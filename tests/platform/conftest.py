@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,7 +10,7 @@ import pytest
 
 from preflight.monitor import ProgramRun, run_program
 from stack_config import Project
-from tests.support.project import DELETE, _merge
+from tests.support.project import DELETE, with_overrides
 
 PLATFORM = Path(__file__).resolve().parents[2] / "platform"
 POLICY = PLATFORM.parent / "policy"
@@ -28,17 +26,7 @@ __all__ = ["DELETE", "PLATFORM", "platform_config", "run_platform"]
 
 def platform_config(**overrides: Any) -> dict[str, str]:
     """The stack's configuration as the CLI passes it, top-level keys deep-merged with `overrides`."""
-    config = Project.load(PLATFORM).stack_config(STACK)
-    values = dict(config.values)
-    for key, change in overrides.items():
-        qualified = PREFIX + key
-        if change is DELETE:
-            values.pop(qualified, None)
-            continue
-        current = config.raw(qualified) if qualified in values else None
-        merged = _merge(copy.deepcopy(current), change)
-        values[qualified] = merged if isinstance(merged, str) else json.dumps(merged)
-    return values
+    return with_overrides(Project.load(PLATFORM).stack_config(STACK), PREFIX, overrides)
 
 
 def run_platform(**overrides: Any) -> ProgramRun:

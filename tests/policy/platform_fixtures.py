@@ -6,38 +6,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from policy_harness import DROP, UNKNOWN
+from policy_harness import UNKNOWN, _changed, resource
 
 from preflight.analyzer_host import ProviderResource, Resource, make_urn
 
 PLATFORM = "motion-mavericks-platform"
-STACK = "prod"
+STACK = "test"  # the harness's stack name: the pack reads the environment from PULUMI_STACK
 BUCKET = "aws:s3/bucket:Bucket"
 LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
 ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
 TAGS = {"env": "prod", "owner": "platform-engineering", "data_class": "confidential"}
 
 
-def _changed(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    props = dict(base)
-    for key, value in changes.items():
-        if value is DROP:
-            props.pop(key, None)
-        else:
-            props[key] = value
-    return props
-
-
-def platform_resource(type_: str, name: str, props: dict[str, Any], *, parent: Resource | None = None, **opts):
-    parent_urn = parent.urn if parent else ""
-    return Resource(
-        type=type_,
-        name=name,
-        urn=make_urn(PLATFORM, STACK, type_, name, parent_urn),
-        properties=props,
-        parent=parent_urn,
-        **opts,
-    )
+def platform_resource(type_: str, name: str, props: dict[str, Any], **options: Any) -> Resource:
+    return resource(type_, name, props, project=PLATFORM, **options)
 
 
 def aws_provider(name: str = "aws-sydney", **props: Any) -> ProviderResource:

@@ -3,6 +3,8 @@ residency (au-data-residency) for the platform's regional resources."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from platform_fixtures import UNKNOWN, aws_provider, bucket, environment, lock, platform_resource
 from policy_harness import DROP, analyze_each, flagged, in_process_pack, messages, resource
@@ -150,3 +152,31 @@ def test_the_archive_bucket_is_protected_in_prod(stack) -> None:
         "aws:s3/bucket:Bucket", "unprotected", {"objectLockEnabled": True}, provider=aws_provider()
     )
     assert flagged(analyze_each(in_process_pack(), [bucket(), unprotected]), "prod-data-protection") == {"unprotected"}
+
+
+def test_an_aws_data_store_carries_the_tags_itself_or_through_its_providers_defaults(stack) -> None:
+    stack("prod")
+    tags = {"env": "prod", "owner": "platform-engineering", "data_class": "confidential"}
+    as_json = aws_provider("json-defaults", defaultTags=json.dumps({"tags": tags}))  # as provider inputs arrive
+    as_object = aws_provider("object-defaults", defaultTags={"tags": {**tags, "env": "dev"}})
+    resources = [
+        bucket("own-tags"),
+        bucket("no-tags", tags=DROP),
+        bucket("provider-json", provider=as_json, tags=DROP),
+        bucket("provider-object-overridden", provider=as_object, tags={"env": "prod"}),
+        bucket("provider-object-wrong-env", provider=as_object, tags=DROP),
+        bucket("tags-unknown", tags=UNKNOWN),
+        bucket("owner-missing", tags={"env": "prod", "data_class": "confidential"}),
+        platform_resource("aws:iam/role:Role", "roles-are-not-data-stores", {}),
+    ]
+    diagnostics = analyze_each(in_process_pack(), resources)
+    assert flagged(diagnostics, "required-tags") == {
+        "no-tags",
+        "provider-object-wrong-env",
+        "tags-unknown",
+        "owner-missing",
+    }
+    text = "\n".join(messages(diagnostics, "required-tags"))
+    assert '"no-tags": AWS tags (tags, or the provider\'s defaultTags) is unset; required a map with env' in text
+    assert "\"provider-object-wrong-env\": tag 'env' is 'dev'; required 'prod'" in text
+    assert "\"owner-missing\": tag 'owner' is missing or empty; required on every AWS data store" in text
