@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.preflight.test_command import edit, preflight, project_copy
-from tests.preflight.test_residency import rows
+from tests.compliance.test_residency import rows
+from tests.support.commands import preflight
+from tests.support.project import edit, project_copy
 
 EDITS = (
     # dev uses staging's Grafana stack instead of declaring its own
