@@ -6,7 +6,7 @@
 from pulumi_policy import Policy
 
 from .alerting import sentry_alerting, sentry_alerting_dev
-from .governance import plan_archive_lock, production_approval
+from .governance import main_branch_rules, plan_archive_lock, production_approval
 from .monitoring import monitoring_coverage, monitoring_coverage_dev
 from .protection import prod_data_protection
 from .redis import redis_no_eviction
@@ -19,7 +19,7 @@ PACK_NAME = "motion-mavericks-portal-policy"
 PACK_DESCRIPTION = (
     "Guardrails for the Motion Mavericks Portal: Australian data residency, tagging, backups, Redis "
     "durability, prod protection, sensitive secrets, Sentry alerting, site monitoring, and the delivery system's "
-    "own guard rails (prod approval gate, plan archive lock)."
+    "own guard rails (prod approval gate, main's branch rules, plan archive lock)."
 )
 
 POLICIES: tuple[Policy, ...] = (
@@ -38,6 +38,7 @@ POLICIES: tuple[Policy, ...] = (
     monitoring_coverage_dev,
     plan_archive_lock,
     production_approval,
+    main_branch_rules,
 )
 
 __all__ = ["PACK_DESCRIPTION", "PACK_NAME", "POLICIES"]
