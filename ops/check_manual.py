@@ -10,7 +10,8 @@ Environment: credentials `RESEND_API_KEY`, `MUX_TOKEN_ID` + `MUX_TOKEN_SECRET`, 
 domain on the account), `CLERK_ORG_ROLES` (comma-separated role keys); base URLs `<VENDOR>_API_BASE_URL`
 (e.g. `RESEND_API_BASE_URL`); retries' backoff `VENDOR_API_BACKOFF_FACTOR`.
 
-Exit codes: 0 nothing failed (passed or skipped); 1 a check failed; 2 bad arguments or stack configuration.
+Exit codes (exit_codes.py): 0 nothing failed (passed or skipped); 1 a check failed; 2 bad arguments or stack
+configuration; 130/143 interrupted.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import exit_codes
 from ops.checks import clerk, mux, resend, sentry_scrubbing, vercel_git
 from ops.checks.base import FAIL, PASS, SKIPPED, Check, Context, Missing, Result, UnexpectedAnswer
 from vendor_api import VendorAPIError
@@ -30,7 +32,7 @@ CHECKS: tuple[Check, ...] = (
     *vercel_git.CHECKS,
     *sentry_scrubbing.CHECKS,
 )
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = exit_codes.OK, exit_codes.FAILED, exit_codes.USAGE
 LABELS = {PASS: "PASS", FAIL: "FAIL", SKIPPED: "SKIPPED"}
 
 
@@ -103,4 +105,4 @@ def run(check: Check, context: Context) -> Result:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_codes.run_command(main, "check_manual")

@@ -18,9 +18,10 @@ import os
 import sys
 from pathlib import Path
 
+import exit_codes
 from stack_config import Project, ProjectError
 
-EXIT_USAGE = 2
+EXIT_USAGE = exit_codes.USAGE
 SUBCOMMANDS = ("diff", "residency", "register")
 
 
