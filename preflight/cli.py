@@ -51,6 +51,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="text",
         help="what to print on stdout (markdown is what CI posts on a pull request)",
     )
+    parser.add_argument(
+        "--pack-start",
+        choices=("fork", "spawn"),
+        default="fork",
+        help=(
+            "how each stack's policy pack starts: forked from this process after one SDK import (default; "
+            "it then runs the pack fresh with the engine's environment and arguments), or spawned in a new "
+            "interpreter exactly as the engine does (slower; for comparison)"
+        ),
+    )
     parser.add_argument("--project", type=Path, default=Path.cwd(), help="project directory (default: .)")
     parser.add_argument(
         "--policy-pack", type=Path, default=None, help="policy pack directory (default: <project>/policy)"
@@ -75,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     from preflight import render
     from preflight.report import exit_code, write_json
 
-    report, results = evaluate_report(project, stacks, args.policy_pack)
+    report, results = evaluate_report(project, stacks, args.policy_pack, fork=args.pack_start == "fork")
     if args.json:
         write_json(report, args.json)
     if args.format == "json":
@@ -104,14 +114,16 @@ def select_stacks(project_dir: Path, wanted: list[str] | None) -> tuple[Project,
     return project, stacks
 
 
-def evaluate_report(project: Project, stacks: list[str], policy_pack: Path | None) -> tuple[dict, list]:
+def evaluate_report(
+    project: Project, stacks: list[str], policy_pack: Path | None, *, fork: bool = True
+) -> tuple[dict, list]:
     """Every stack evaluated and judged by the pack: the JSON report and the per-stack results."""
     from preflight.report import build_report
     from preflight.runner import Progress, evaluate
 
     policy_dir = (policy_pack or project.root / "policy").resolve()
     progress = Progress(enabled=sys.stderr.isatty())
-    results = evaluate(project, stacks, policy_dir, progress)
+    results = evaluate(project, stacks, policy_dir, progress, fork=fork)
     progress.done()
     return build_report(project.name, results), results
 

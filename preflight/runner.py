@@ -52,8 +52,11 @@ class Progress:
             sys.stderr.flush()
 
 
-def evaluate(project: Project, stacks: list[str], policy_dir: Path, progress: Progress) -> list[StackResult]:
-    """Each stack's registrations and its pack's verdict, in the order of `stacks`."""
+def evaluate(
+    project: Project, stacks: list[str], policy_dir: Path, progress: Progress, *, fork: bool = True
+) -> list[StackResult]:
+    """Each stack's registrations and its pack's verdict, in the order of `stacks`; `fork=False` spawns each
+    pack in a fresh interpreter instead, exactly as the engine does."""
     results = {stack: StackResult(stack) for stack in stacks}
     configs: dict[str, StackConfig] = {}
     for stack in stacks:
@@ -80,7 +83,7 @@ def evaluate(project: Project, stacks: list[str], policy_dir: Path, progress: Pr
             progress.update(stack, "starting")
             try:
                 packs[stack] = PackProcess.launch(
-                    policy_dir, project=project.name, stack=stack, config=config.plain(), fork=True
+                    policy_dir, project=project.name, stack=stack, config=config.plain(), fork=fork
                 )
             except (AnalyzerHostError, OSError) as exc:
                 results[stack].error = f"policy pack could not be started: {exc}"
