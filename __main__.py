@@ -12,6 +12,7 @@ from components import (
     load_settings,
     sentry_provider,
     tags_for,
+    vercel_provider,
 )
 
 settings = load_settings()
@@ -21,6 +22,8 @@ tags = tags_for(settings)
 database = NeonDatabase("neon", settings.neon, tags, protect=settings.protect_data)
 redis = UpstashRedis("upstash", settings.upstash, tags, protect=settings.protect_data)
 monitoring = pulumi.ResourceOptions(providers=[sentry_provider(settings.sentry)])
+# One Vercel provider for the stack, configured with the team: resources carry no team_id of their own.
+hosting = pulumi.ResourceOptions(providers=[vercel_provider(settings.vercel)])
 
 for site_key, site in settings.vercel.sites.items():
     errors = SentryProject(
@@ -33,7 +36,7 @@ for site_key, site in settings.vercel.sites.items():
         sentry_dsn=errors.dsn,
         secrets=secrets.for_site(site_key),
     )
-    web = VercelSite(site_key, site, settings.vercel, settings.environment, services, tags)
+    web = VercelSite(site_key, site, settings.vercel, settings.environment, services, tags, opts=hosting)
     pulumi.export(f"{site_key}_url", web.url)
     pulumi.export(f"{site_key}_sentry_dsn", errors.dsn)
 

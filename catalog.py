@@ -50,6 +50,7 @@ REGIONS: dict[str, Place] = {
     "aws-eu-central-1": Place("Frankfurt", "Germany"),
     "ap-southeast-2": Place("Sydney", "Australia"),  # Upstash
     "ap-southeast-1": Place("Singapore", "Singapore"),
+    "ap-southeast-4": Place("Melbourne", "Australia"),  # AWS: Australian, but not the archive's region
     "us-east-1": Place("N. Virginia", "USA"),
     "eu-west-1": Place("Ireland", "Ireland"),
     "syd1": Place("Sydney", "Australia"),  # Vercel
@@ -101,6 +102,10 @@ SERVICES: dict[str, Service] = {
         Service("neon", "Neon"),
         Service("upstash", "Upstash"),
         Service("sentry", "Sentry", no_au_region=True),
+        # The platform project (platform/): the delivery system's own guard rails.
+        Service("aws", "AWS"),
+        Service("github", "GitHub"),
+        Service("pulumiservice", "Pulumi Cloud"),
     )
 }
 
@@ -166,6 +171,15 @@ def _sentry_where(_inputs: Mapping[str, Any], provider: Mapping[str, Any] | None
     return f"Sentry data storage ({url})"
 
 
+def _aws_where(inputs: Mapping[str, Any], provider: Mapping[str, Any] | None) -> str:
+    """pulumi-aws 7: a resource's own `region` input, else its provider's `region`."""
+    if inputs.get("region"):
+        return str(inputs["region"])
+    if provider is not None and provider.get("region"):
+        return str(provider["region"])
+    return "unknown (no explicit provider region)"
+
+
 VERCEL_DEFAULT = "iad1"  # where Vercel runs functions when no region is set
 SENTRY_DEFAULT_URL = "https://sentry.io/api/"  # the Sentry provider's base URL when none is set
 
@@ -183,11 +197,44 @@ VERCEL_ENV_VARS = "vercel:index/projectEnvironmentVariables:ProjectEnvironmentVa
 VERCEL_SHARED_ENV_VAR = "vercel:index/sharedEnvironmentVariable:SharedEnvironmentVariable"
 VERCEL_DOMAIN = "vercel:index/projectDomain:ProjectDomain"
 VERCEL_DEPLOYMENT_RETENTION = "vercel:index/projectDeploymentRetention:ProjectDeploymentRetention"
+VERCEL_PROVIDER = "pulumi:providers:vercel"  # the stack's one, configured with the team
 SENTRY_PROVIDER = "pulumi:providers:sentry"
 SENTRY_PROJECT = "sentry:index/sentryProject:SentryProject"
 SENTRY_KEY = "sentry:index/sentryKey:SentryKey"
 SENTRY_ISSUE_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert"
 SENTRY_METRIC_ALERT = "sentry:index/sentryMetricAlert:SentryMetricAlert"
+
+# The platform project's (platform/): pulumi-aws 7.51.1, pulumi-github 6.15.0, pulumi-pulumiservice 1.5.0.
+AWS_S3_BUCKET = "aws:s3/bucket:Bucket"
+AWS_S3_BUCKET_V2 = "aws:s3/bucketV2:BucketV2"  # deprecated in pulumi-aws 7, still a bucket
+AWS_S3_OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+AWS_S3_OBJECT_LOCK_V2 = "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2"
+AWS_S3_BUCKET_SETTINGS = (
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketPolicy:BucketPolicy",
+)
+AWS_IAM_TYPES = (
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy",
+)
+GITHUB_ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
+GITHUB_TYPES = (
+    "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+    "github:index/repositoryRuleset:RepositoryRuleset",
+    "github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions",
+    "github:index/actionsRepositoryPermissions:ActionsRepositoryPermissions",
+)
+PULUMI_CLOUD_TYPES = (
+    "pulumiservice:index:StackTag",
+    "pulumiservice:index:TeamStackPermission",
+    "pulumiservice:index:PolicyGroup",
+)
+AWS_PREFIX = "aws:"  # every regional AWS resource (IAM aside) must be in ap-southeast-2
 
 # Tokens that are not types of their own: our components, providers, the engine's own, dynamic resources.
 SENTRY_PREFIX = "sentry:"  # every Sentry resource: Sentry has no Australian region
@@ -197,6 +244,7 @@ ENGINE_PREFIX = "pulumi:pulumi:"  # the root Stack and StackReference
 DYNAMIC_PREFIX = "pulumi-python:dynamic"  # `pulumi-python:dynamic:Resource`, or `.../<module>:<name>` when named
 
 _NEON_REGION = (("regionId", "region"),)
+_AWS_REGION = (("region", "region"),)
 
 TYPES: dict[str, ResourceType] = {
     t.token: t
@@ -268,6 +316,7 @@ TYPES: dict[str, ResourceType] = {
         ResourceType(VERCEL_SHARED_ENV_VAR, "vercel"),
         ResourceType(VERCEL_DOMAIN, "vercel"),
         ResourceType(VERCEL_DEPLOYMENT_RETENTION, "vercel"),
+        ResourceType(VERCEL_PROVIDER, "vercel", shown_inputs=(("team", "team"),)),
         ResourceType(
             SENTRY_PROVIDER,
             "sentry",
@@ -287,6 +336,24 @@ TYPES: dict[str, ResourceType] = {
         ResourceType(SENTRY_KEY, "sentry"),
         ResourceType(SENTRY_ISSUE_ALERT, "sentry"),
         ResourceType(SENTRY_METRIC_ALERT, "sentry"),
+        *(
+            ResourceType(
+                token,
+                "aws",
+                holds_data=True,
+                region_inputs=_AWS_REGION,
+                region_why="S3 region (the resource's own, else its provider's): where prod's plans are kept",
+                residency=Residency("Plan archive (S3)", "prod's approved plans and update records", _aws_where),
+            )
+            for token in (AWS_S3_BUCKET, AWS_S3_BUCKET_V2)
+        ),
+        *(
+            ResourceType(token, "aws", region_inputs=_AWS_REGION, region_why="S3 region: the archive's settings")
+            for token in (AWS_S3_OBJECT_LOCK, AWS_S3_OBJECT_LOCK_V2, *AWS_S3_BUCKET_SETTINGS)
+        ),
+        *(ResourceType(token, "aws") for token in AWS_IAM_TYPES),  # IAM is global and holds no data
+        *(ResourceType(token, "github") for token in (GITHUB_ENVIRONMENT, *GITHUB_TYPES)),
+        *(ResourceType(token, "pulumiservice") for token in PULUMI_CLOUD_TYPES),
     )
 }
 

@@ -6,7 +6,7 @@ from components.sentry_project import SentryProject, sentry_provider
 from components.settings import Secrets, Settings, load_secrets, load_settings
 from components.tags import ResourceTags, tags_for
 from components.upstash_redis import UpstashRedis
-from components.vercel_site import SiteServices, VercelSite
+from components.vercel_site import SiteServices, VercelSite, vercel_provider
 
 __all__ = [
     "ConfigError",
@@ -22,4 +22,5 @@ __all__ = [
     "load_settings",
     "sentry_provider",
     "tags_for",
+    "vercel_provider",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args
@@ -122,9 +123,29 @@ class DeploymentRetention(_Model):
     errored: RetentionPeriod
 
 
+# Vercel team ids are `team_` plus letters and digits; slugs are lowercase letters, digits and hyphens, so
+# the two never overlap. The provider accepts either (terraform-provider-vercel `vercel/provider.go`).
+VERCEL_TEAM_ID = re.compile(r"team_[A-Za-z0-9]+")
+VERCEL_TEAM_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?")
+
+
+def _vercel_team(value: str) -> str:
+    if VERCEL_TEAM_ID.fullmatch(value) or VERCEL_TEAM_SLUG.fullmatch(value):
+        return value
+    raise ValueError(
+        "is neither a Vercel team id nor a team slug; allowed: the team's id (team_ followed by letters and "
+        "digits) or its slug (lowercase letters, digits and '-'), both on the team's Settings page"
+    )
+
+
+VercelTeam = Annotated[str, AfterValidator(_vercel_team)]
+
+
 class Vercel(_Model):
     region: Annotated[str, _australian(VERCEL_AU_REGIONS)]
-    team: Slug
+    # Configures the stack's one Vercel provider (components.vercel_site.vercel_provider); no resource sets
+    # `team_id`, which the API would take only as an id.
+    team: VercelTeam
     sites: Sites
     deployment_retention: DeploymentRetention
     # Which Vercel environments of this stack's projects receive the variables (prod: production only,
@@ -177,7 +198,10 @@ class Neon(_Model):
     region: Annotated[str, _australian(NEON_AU_REGIONS)]
     plan: Literal["launch", "scale"]
     project_name: Slug
-    org_id: Annotated[str, StringConstraints(pattern=r"^org-[a-z0-9-]+$")] | None = None
+    # The Neon organisation that owns the project. Neon's API takes `org_id` when creating a project and needs
+    # it for a personal API key (an organisation API key implies its own); required so no stack depends on
+    # which kind of key runs `pulumi up` (Neon API v2 spec, `POST /projects`, `project.org_id`).
+    org_id: Annotated[str, StringConstraints(pattern=r"^org-[a-z0-9]+(-[a-z0-9]+)*$")]
     backup_retention_days: int = Field(ge=1, le=30)
     postgres_version: Literal[14, 15, 16, 17]
     autoscaling: Autoscaling

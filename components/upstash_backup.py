@@ -76,6 +76,7 @@ def _client() -> Any:
     # Imported here, not at module level: the program imports this module on every preview and test run,
     # and only the engine's provider host ever talks to Upstash.
     from vendor_api import VendorAPIError, VendorClient
+    from vendor_api.http import check_base_url
 
     missing = [name for name in (EMAIL_ENV, API_KEY_ENV) if not os.environ.get(name)]
     if missing:
@@ -84,10 +85,10 @@ def _client() -> Any:
             f"credentials: account e-mail and Developer API key); missing: {', '.join(missing)}"
         )
     base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-    if not base_url.startswith(("https://", "http://")):
-        raise UpstashBackupError(
-            f"{BASE_URL_ENV}: found {base_url!r}; allowed: an http(s) URL (default {DEFAULT_BASE_URL})"
-        )
+    try:
+        check_base_url("Upstash", base_url)  # https only (http to loopback for tests): credentials go there
+    except VendorAPIError as error:
+        raise UpstashBackupError(f"{BASE_URL_ENV}: {error}") from None
     try:
         return VendorClient(
             "Upstash",
@@ -95,7 +96,7 @@ def _client() -> Any:
             credential_hint=CREDENTIALS_HINT,
             auth=(os.environ[EMAIL_ENV], os.environ[API_KEY_ENV]),
         )
-    except VendorAPIError as error:
+    except VendorAPIError as error:  # a tuning variable (VENDOR_API_*), named in the message
         raise UpstashBackupError(str(error)) from None
 
 
@@ -127,7 +128,14 @@ def _set_backup(database_id: str, enabled: bool) -> None:
     being in the wanted state is success; anything else is the refusal."""
     action, doing = ("enable", "enabling") if enabled else ("disable", "disabling")
     try:
-        _call(f"{doing} daily backup of", "PATCH", f"/v2/redis/{action}-dailybackup/{database_id}", database_id)
+        # Switching daily backup on (or off) twice leaves it on (or off): safe to repeat after a 5xx.
+        _call(
+            f"{doing} daily backup of",
+            "PATCH",
+            f"/v2/redis/{action}-dailybackup/{database_id}",
+            database_id,
+            idempotent=True,
+        )
         return
     except UpstashBackupError as error:
         if error.status not in _REFUSED:

@@ -21,8 +21,8 @@ class UpstashRedis(TaggedComponent):
     provider over Upstash's Developer API, see `components/upstash_backup.py`) enables it on the database,
     wired by the database's `database_id` output. It carries the database's `protect` and
     `retain_on_delete`: deleting it disables the backup, so in prod it is as hard to remove as the database,
-    and a database retained on delete keeps its backup. Upstash keeps each daily backup 1 day (3 with the
-    Prod Pack).
+    and a database retained on delete keeps its backup. How long Upstash keeps each daily backup (1 or 3 days;
+    3 needs the Prod Pack) is chosen in its console, not through its API (docs/upstash-backups.md).
 
     Outputs: `endpoint`, `rest_url`, `rest_token` (secret), `daily_backup_enabled`.
     """

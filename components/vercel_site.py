@@ -1,4 +1,4 @@
-"""VercelSite: one of the portal's sites, its functions pinned to Sydney."""
+"""VercelSite: one of the portal's sites, its functions pinned to Sydney, and the stack's Vercel provider."""
 
 from __future__ import annotations
 
@@ -32,6 +32,17 @@ class SiteServices:
 VALUE_MANAGED_OUTSIDE_PULUMI = frozenset({"DATABASE_URL"})
 
 
+def vercel_provider(settings: Vercel) -> vercel.Provider:
+    """The stack's one Vercel provider, for the configured team (`vercel.team`: slug or `team_...` id).
+
+    The provider resolves `team` to the team's id when it starts (a slug through Vercel's get-team call) and
+    every resource it manages uses that id. A resource's own `team_id` would go to the API unchanged as
+    `teamId`, which takes only an id (terraform-provider-vercel `vercel/provider.go`, `client/client.go`
+    `TeamID`), so no resource sets one. The token comes from `VERCEL_API_TOKEN`, never from a file.
+    """
+    return vercel.Provider("vercel", team=settings.team)
+
+
 class VercelSite(TaggedComponent):
     """A Vercel project with its domains, deployment retention and environment variables.
 
@@ -41,6 +52,9 @@ class VercelSite(TaggedComponent):
     deployments (each pull request's preview gets its own Neon branch: docs/previews.md); staging and prod
     build their production branch only. Git fork protection is on everywhere, so a fork's pull request
     never deploys with the team's variables. Outputs: `project_id`, `url`.
+
+    The team comes from the provider (`vercel_provider`), passed in `opts.providers`: no resource sets
+    `team_id`.
     """
 
     def __init__(
@@ -53,12 +67,11 @@ class VercelSite(TaggedComponent):
         tags: ResourceTags,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        _require_team_provider(name, opts)
         super().__init__("VercelSite", name, tags, opts)
-        team = vercel_settings.team
         project = vercel.Project(
             f"{name}-project",
             name=site.name,
-            team_id=team,
             framework=site.framework,
             root_directory=site.root_directory,
             git_repository={
@@ -77,7 +90,6 @@ class VercelSite(TaggedComponent):
         vercel.ProjectDeploymentRetention(
             f"{name}-deployment-retention",
             project_id=project.id,
-            team_id=team,
             expiration_production=retention.production,
             expiration_preview=retention.preview,
             expiration_canceled=retention.canceled,
@@ -88,7 +100,6 @@ class VercelSite(TaggedComponent):
             vercel.ProjectDomain(
                 f"{name}-domain-{domain}",
                 project_id=project.id,
-                team_id=team,
                 domain=domain,
                 opts=self.child(),
             )
@@ -110,7 +121,6 @@ class VercelSite(TaggedComponent):
             vercel.ProjectEnvironmentVariable(
                 f"{name}-env-{key.lower().replace('_', '-')}",
                 project_id=project.id,
-                team_id=team,
                 key=key,
                 value=pulumi.Output.secret(value) if sensitive else value,
                 # Vercel requires `sensitive` to be explicit; a sensitive value cannot be read back.
@@ -123,3 +133,14 @@ class VercelSite(TaggedComponent):
         host = site.domains[0] if site.domains else f"{site.name}.vercel.app"
         self.url: str = f"https://{host}"
         self.register_outputs({"project_id": self.project_id, "url": self.url})
+
+
+def _require_team_provider(name: str, opts: pulumi.ResourceOptions | None) -> None:
+    """Without the stack's provider the resources would land in the token's default scope, not the team."""
+    providers = opts.providers if opts is not None and opts.providers else []
+    candidates = list(providers.values()) if isinstance(providers, Mapping) else list(providers)
+    if not any(isinstance(provider, vercel.Provider) for provider in candidates):
+        raise TypeError(
+            f"VercelSite {name!r} needs the stack's Vercel provider: "
+            "opts=pulumi.ResourceOptions(providers=[vercel_provider(settings.vercel)])"
+        )

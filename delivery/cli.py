@@ -3,6 +3,7 @@
     python -m delivery preview STACK [--out DIR]          # pulumi preview, with the policy pack
     python -m delivery drift STACK [--out DIR]            # pulumi preview --refresh --expect-no-changes
     python -m delivery up STACK [--out DIR]               # pulumi up --yes, with the policy pack
+    (preview, drift and up take --project DIR: another Pulumi project of this repository, e.g. platform)
     python -m delivery summary DIR [--title T]            # markdown of a run, for a job summary or issue
     python -m delivery compare APPROVED.json CURRENT.json # did prod's plan change since it was approved?
     python -m delivery comment REPORT.md --marker M --link URL   # the pull-request comment body
@@ -38,20 +39,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _preview(args: argparse.Namespace, root: Path) -> int:
-    result = runner.preview(args.stack, _out(args), root)
+    result = runner.preview(args.stack, _out(args), root, project=args.project)
     _outputs(status=result.status, has_changes=str(_changed(result.changes)).lower())
     return 0 if result.status == "ok" else 1
 
 
 def _drift(args: argparse.Namespace, root: Path) -> int:
-    result = runner.preview(args.stack, _out(args), root, drift=True)
+    result = runner.preview(args.stack, _out(args), root, drift=True, project=args.project)
     _outputs(status=result.status)
     print(f"drift check of {result.stack_ref}: {result.status}" + (f" ({result.reason})" if result.reason else ""))
     return 1 if result.status == "error" else 0
 
 
 def _up(args: argparse.Namespace, root: Path) -> int:
-    result = runner.up(args.stack, _out(args), root)
+    result = runner.up(args.stack, _out(args), root, project=args.project)
     _outputs(status=result.status)
     return 0 if result.status == "ok" else 1
 
@@ -126,6 +127,15 @@ def _stack_name(value: str) -> str:
     return value
 
 
+def _project_dir(value: str) -> Path:
+    path = Path(value)
+    if path.is_absolute() or ".." in path.parts or not (path / "Pulumi.yaml").is_file():
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a Pulumi project directory of this repository (a relative path holding Pulumi.yaml)"
+        )
+    return path
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m delivery", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -137,6 +147,12 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_)
         p.add_argument("stack", type=_stack_name, help="dev, staging, prod (or a personal stack such as dev-jane)")
         p.add_argument("--out", type=Path, help="output directory (default: reports/<stack>)")
+        p.add_argument(
+            "--project",
+            type=_project_dir,
+            default=Path("."),
+            help="the Pulumi project's directory, relative to the repository (default: .; e.g. platform)",
+        )
         p.set_defaults(run=run)
 
     p = sub.add_parser("summary", help="markdown of a run's output directory")

@@ -54,14 +54,23 @@ def stack_ref(stack: str) -> str:
     return f"{org}/{stack}" if org else stack
 
 
-def policy_args(stack: str, root: Path) -> tuple[list[str], str | None]:
-    config = Path(POLICY_PACK) / "config" / f"{stack}.json"
+def policy_args(stack: str, root: Path, project: Path = Path(".")) -> tuple[list[str], str | None]:
+    """The pack and its per-stack config, as paths relative to the project directory the CLI runs in.
+
+    The portal's stacks read `policy/config/<stack>.json`; another project's (`--project platform`) read
+    `policy/config/<project>-<stack>.json`, so that the portal's prod exceptions never apply to it."""
+    name = f"{stack}.json" if project == Path(".") else f"{project.name}-{stack}.json"
+    config = Path(POLICY_PACK) / "config" / name
+    pack = os.path.relpath(root / POLICY_PACK, root / project)
     if (root / config).is_file():
-        return ["--policy-pack", POLICY_PACK, "--policy-pack-config", str(config)], str(config)
-    return ["--policy-pack", POLICY_PACK], None
+        relative = os.path.relpath(root / config, root / project)
+        return ["--policy-pack", pack, "--policy-pack-config", relative], str(config)
+    return ["--policy-pack", pack], None
 
 
-def preview(stack: str, out: Path, root: Path, *, drift: bool = False, pulumi: str = "pulumi") -> Result:
+def preview(
+    stack: str, out: Path, root: Path, *, drift: bool = False, pulumi: str = "pulumi", project: Path = Path(".")
+) -> Result:
     """Text preview (the diff and the policy verdict) into preview.txt, JSON into preview.json.
 
     With `drift`: `--refresh`, no policy pack, and `--expect-no-changes` on the text run; the status is
@@ -70,13 +79,13 @@ def preview(stack: str, out: Path, root: Path, *, drift: bool = False, pulumi: s
     """
     out.mkdir(parents=True, exist_ok=True)
     ref = stack_ref(stack)
-    policy, config = ([], None) if drift else policy_args(stack, root)
+    policy, config = ([], None) if drift else policy_args(stack, root, project)
     base = [pulumi, "preview", "--stack", ref, *QUIET, *policy]
     text_cmd = [*base, "--diff"] + (["--refresh", "--expect-no-changes"] if drift else [])
     json_cmd = [*base, "--json"] + (["--refresh"] if drift else [])
 
-    text_rc = _tee(text_cmd, out / "preview.txt", root)
-    json_rc = _capture(json_cmd, out / "preview.json", out / "preview.stderr", root)
+    text_rc = _tee(text_cmd, out / "preview.txt", root / project)
+    json_rc = _capture(json_cmd, out / "preview.json", out / "preview.stderr", root / project)
 
     result = Result("drift" if drift else "preview", stack, ref, "", [text_cmd, json_cmd], [text_rc, json_rc])
     result.policy_pack_config = config
@@ -104,16 +113,16 @@ def preview(stack: str, out: Path, root: Path, *, drift: bool = False, pulumi: s
     return result
 
 
-def up(stack: str, out: Path, root: Path, *, pulumi: str = "pulumi") -> Result:
+def up(stack: str, out: Path, root: Path, *, pulumi: str = "pulumi", project: Path = Path(".")) -> Result:
     """`pulumi up` with the policy pack into up.txt, then the update's record into history.json."""
     out.mkdir(parents=True, exist_ok=True)
     ref = stack_ref(stack)
-    policy, config = policy_args(stack, root)
+    policy, config = policy_args(stack, root, project)
     up_cmd = [pulumi, "up", "--stack", ref, "--yes", *QUIET, *policy, "--diff"]
     history_cmd = [pulumi, "stack", "history", "--stack", ref, "--json", "--page-size", "1"]
 
-    up_rc = _tee(up_cmd, out / "up.txt", root)
-    history_rc = _capture(history_cmd, out / "history.json", out / "history.stderr", root)
+    up_rc = _tee(up_cmd, out / "up.txt", root / project)
+    history_rc = _capture(history_cmd, out / "history.json", out / "history.stderr", root / project)
 
     result = Result("up", stack, ref, "ok" if up_rc == 0 else "failed", [up_cmd, history_cmd], [up_rc, history_rc])
     result.policy_pack_config = config

@@ -1,13 +1,14 @@
 """`python -m ops.check_manual`: is the manual configuration in place? Read-only, one line per check.
 
-    python -m ops.check_manual [--stack prod] [--only resend,mux,clerk,vercel,sentry or check names]
+    python -m ops.check_manual [--stack prod] [--only resend,mux,clerk,vercel,sentry,upstash or check names]
 
 Every check reads one vendor API (never writes) and reports pass, fail, or skipped with the reason (a
 credential or expectation not set). The registry, with steps and owners, is docs/manual-configuration.md.
 
 Environment: credentials `RESEND_API_KEY`, `MUX_TOKEN_ID` + `MUX_TOKEN_SECRET`, `CLERK_SECRET_KEY`,
-`VERCEL_API_TOKEN`, `SENTRY_AUTH_TOKEN`; expectations `RESEND_DOMAINS` (comma-separated; default: every
-domain on the account), `CLERK_ORG_ROLES` (comma-separated role keys); base URLs `<VENDOR>_API_BASE_URL`
+`VERCEL_API_TOKEN`, `SENTRY_AUTH_TOKEN`, `UPSTASH_EMAIL` + `UPSTASH_API_KEY`; expectations `RESEND_DOMAINS`
+(comma-separated; default: every domain on the account), `CLERK_ORG_ROLES` (comma-separated role keys); base
+URLs `<VENDOR>_API_BASE_URL`
 (e.g. `RESEND_API_BASE_URL`); retries' backoff `VENDOR_API_BACKOFF_FACTOR`.
 
 Exit codes (exit_codes.py): 0 nothing failed (passed or skipped); 1 a check failed; 2 bad arguments or stack
@@ -21,7 +22,7 @@ import sys
 from pathlib import Path
 
 import exit_codes
-from ops.checks import clerk, mux, resend, sentry_scrubbing, vercel_git
+from ops.checks import clerk, mux, resend, sentry_scrubbing, upstash_retention, vercel_git
 from ops.checks.base import FAIL, PASS, SKIPPED, Check, Context, Missing, Result, UnexpectedAnswer
 from vendor_api import VendorAPIError
 
@@ -31,6 +32,7 @@ CHECKS: tuple[Check, ...] = (
     *clerk.CHECKS,
     *vercel_git.CHECKS,
     *sentry_scrubbing.CHECKS,
+    *upstash_retention.CHECKS,
 )
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = exit_codes.OK, exit_codes.FAILED, exit_codes.USAGE
 LABELS = {PASS: "PASS", FAIL: "FAIL", SKIPPED: "SKIPPED"}

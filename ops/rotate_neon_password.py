@@ -46,7 +46,7 @@ from ops.neon import Branch, Neon
 from ops.onepassword import PASSWORD_FIELD, ItemRef, OnePasswordConnect
 from ops.vercel import DEFAULT_BASE_URL as VERCEL_DEFAULT_BASE_URL
 from ops.vercel import Variable, Vercel
-from vendor_api import VendorAPIError, redact
+from vendor_api import VendorAPIError, VendorSettingError, redact
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_JOURNAL_DIR = ROOT / ".rotation"
@@ -217,13 +217,18 @@ class Rotation:
         settings = self._settings()
         credentials = require_env(CREDENTIALS, self.environ)
         self.console.secrets.update(credentials[name] for name in SECRET_CREDENTIALS)
-        self.neon = Neon(credentials["NEON_API_KEY"], self.environ.get("NEON_API_BASE_URL") or NEON_DEFAULT_BASE_URL)
-        self.op = OnePasswordConnect(credentials["OP_CONNECT_HOST"], credentials["OP_CONNECT_TOKEN"])
-        self.vercel = Vercel(
-            credentials["VERCEL_API_TOKEN"],
-            settings.vercel.team,
-            self.environ.get("VERCEL_API_BASE_URL") or VERCEL_DEFAULT_BASE_URL,
-        )
+        try:  # a base URL that is not https, a malformed VENDOR_API_* tuning variable: the operator's to fix
+            self.neon = Neon(
+                credentials["NEON_API_KEY"], self.environ.get("NEON_API_BASE_URL") or NEON_DEFAULT_BASE_URL
+            )
+            self.op = OnePasswordConnect(credentials["OP_CONNECT_HOST"], credentials["OP_CONNECT_TOKEN"])
+            self.vercel = Vercel(
+                credentials["VERCEL_API_TOKEN"],
+                settings.vercel.team,
+                self.environ.get("VERCEL_API_BASE_URL") or VERCEL_DEFAULT_BASE_URL,
+            )
+        except VendorSettingError as error:
+            raise OperatorError(f"{error}\nNothing was changed.", EXIT_USAGE) from None
         path = self.args.journal_dir / f"{self.args.stack}-{self.args.role}.json"
         journal = Journal.load(path)
         if self.args.resume:
@@ -311,8 +316,9 @@ class Rotation:
         say(f"  1Password  vault {i.vault}, item {i.item} ({i.item_id}), field '{PASSWORD_FIELD}': {op_action}")
         if plan.sites:
             for site, variables in plan.variables.items():
+                targets = ", ".join(sorted({target for v in variables for target in v.targets})) or "no environment"
                 say(
-                    f"  Vercel     {plan.sites[site]} ({site}): set {VARIABLE} "
+                    f"  Vercel     {plan.sites[site]} ({site}): set {VARIABLE} in {targets} "
                     f"({len(variables)} variable{'s' * (len(variables) != 1)}, host {b.host}, database {plan.database})"
                 )
         else:

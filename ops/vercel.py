@@ -2,7 +2,9 @@
 and editing one's value.
 
 Authentication: `Authorization: Bearer $VERCEL_API_TOKEN`. Base URL `VERCEL_API_BASE_URL`, default
-Vercel's. The team is the stack's `vercel.team`: an id (`team_...`) goes as `teamId`, a slug as `slug`.
+Vercel's. The team is the stack's `vercel.team`: an id (`team_...`) goes as `teamId`, a slug as `slug` (the
+API takes either query parameter). A variable's `target` is a list of environments or one environment as a
+plain string (Vercel's OpenAPI description, `filterProjectEnvs`: `target: Array<...> | "production" | ...`).
 """
 
 from __future__ import annotations
@@ -24,11 +26,25 @@ class Variable:
     targets: tuple[str, ...]
 
 
+def team_params(team: str) -> dict[str, str]:
+    """The query parameter naming the team: `teamId` for an id (`team_...`), `slug` for a slug."""
+    return {"teamId": team} if team.startswith("team_") else {"slug": team}
+
+
+def targets_of(target: object) -> tuple[str, ...]:
+    """A variable's environments: Vercel answers a list, or a single environment as a plain string."""
+    if isinstance(target, str):
+        return (target,)
+    if isinstance(target, list):
+        return tuple(str(item) for item in target)
+    return ()
+
+
 class Vercel:
     def __init__(self, token: str, team: str, base_url: str = DEFAULT_BASE_URL) -> None:
         self.client = VendorClient(VENDOR, base_url, credential_hint="VERCEL_API_TOKEN", bearer_token=token)
         self.team = team
-        self.team_params = {"teamId": team} if team.startswith("team_") else {"slug": team}
+        self.team_params = team_params(team)
 
     def variables(self, project: str, key: str) -> list[Variable]:
         """Every variable named `key` in the project (one per target set or git branch)."""
@@ -40,7 +56,7 @@ class Vercel:
         )
         envs = answer.get("envs", []) if isinstance(answer, dict) else answer or []
         return [
-            Variable(project, env["id"], env["key"], tuple(env.get("target") or ()))
+            Variable(project, env["id"], env["key"], targets_of(env.get("target")))
             for env in envs
             if env.get("key") == key
         ]
@@ -52,6 +68,7 @@ class Vercel:
             f"/v9/projects/{quote(variable.project)}/env/{quote(variable.env_id)}",
             json={"value": value},
             params=self.team_params,
+            idempotent=True,  # setting the same value twice is harmless: retried after a 5xx
             not_found=(
                 f"variable {variable.key} ({variable.env_id}) no longer exists in project {variable.project!r}; "
                 f"if `pulumi up` recreated it, --resume looks it up again"

@@ -5,6 +5,6 @@ commands under `ops/`. Every base URL is configurable so tests drive the real co
 servers.
 """
 
-from vendor_api.http import VendorAPIError, VendorClient, redact
+from vendor_api.http import VendorAPIError, VendorClient, VendorSettingError, redact
 
-__all__ = ["VendorAPIError", "VendorClient", "redact"]
+__all__ = ["VendorAPIError", "VendorClient", "VendorSettingError", "redact"]

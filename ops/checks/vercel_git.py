@@ -2,23 +2,56 @@
 
 The Pulumi program asks for the connection (`git_repository`), but only an installed Vercel GitHub app
 makes it work, and an uninstall later breaks deployments silently. API: `GET /v9/projects/{idOrName}`
-(`link`: type, org, repo, productionBranch). https://vercel.com/docs/rest-api/projects
+(`link`). https://vercel.com/docs/rest-api/projects
+
+Vercel's project `link` has one shape per Git provider (Vercel's OpenAPI description, as generated into
+`vercel/sdk` `GetProjectsLink*`): GitHub answers as `github`, `github-limited` (a GitHub app installation
+with access to selected repositories) or `github-custom-host` (GitHub Enterprise Server), each with `org`
+and `repo`; GitLab as `gitlab` with `projectNamespace` and `projectName`; Bitbucket as `bitbucket` with
+`owner` and `slug`. All three GitHub types are the stack's `git.type: github`.
 """
 
 from __future__ import annotations
 
 from ops.checks.base import FAIL, PASS, Check, Context, Result, client, env
+from ops.vercel import team_params
 from vendor_api import VendorAPIError
+
+# Vercel link type -> the stack file's `git.type`.
+PROVIDER_OF_LINK = {
+    "github": "github",
+    "github-limited": "github",
+    "github-custom-host": "github",
+    "gitlab": "gitlab",
+    "bitbucket": "bitbucket",
+}
+# Where each provider's link names the repository: (owner field, name field).
+REPOSITORY_FIELDS = {
+    "github": ("org", "repo"),
+    "gitlab": ("projectNamespace", "projectName"),
+    "bitbucket": ("owner", "slug"),
+}
+
+
+def linked_repository(link: dict) -> tuple[str | None, str | None]:
+    """(the stack-file provider, `owner/name`) the link points at; None where the answer does not say."""
+    provider = PROVIDER_OF_LINK.get(str(link.get("type")))
+    if provider is None:
+        return None, None
+    owner_field, name_field = REPOSITORY_FIELDS[provider]
+    owner, name = link.get(owner_field), link.get(name_field)
+    if not isinstance(owner, str) or not isinstance(name, str) or not owner or not name:
+        return provider, None
+    return provider, f"{owner}/{name}"
 
 
 def check_git_links(context: Context) -> Result:
     vercel = context.settings.vercel
     api = client("Vercel", "https://api.vercel.com", "VERCEL_API_TOKEN", bearer_token=env("VERCEL_API_TOKEN"))
-    team = {"teamId": vercel.team} if vercel.team.startswith("team_") else {"slug": vercel.team}
     problems, linked = [], []
     for _, site in vercel.sites.items():
         try:
-            project = api.request("GET", f"/v9/projects/{site.name}", params=team)
+            project = api.request("GET", f"/v9/projects/{site.name}", params=team_params(vercel.team))
         except VendorAPIError as exc:
             if exc.status != 404:
                 raise
@@ -28,11 +61,13 @@ def check_git_links(context: Context) -> Result:
         if not isinstance(link, dict):
             problems.append(f"{site.name}: not connected to any Git repository")
             continue
-        found = f"{link.get('org', '')}/{link.get('repo', '')}" if link.get("org") else str(link.get("repo", ""))
+        provider, found = linked_repository(link)
         issues = []
-        if link.get("type") != site.git.type:
+        if provider != site.git.type:
             issues.append(f"linked to {link.get('type')!r}, expected {site.git.type!r}")
-        elif site.git.type == "github" and found.lower() != site.git.repo.lower():
+        elif found is None:
+            issues.append(f"the {link.get('type')!r} link names no repository; expected {site.git.repo!r}")
+        elif found.lower() != site.git.repo.lower():
             issues.append(f"linked to {found!r}, expected {site.git.repo!r}")
         branch = link.get("productionBranch")
         if branch is not None and branch != site.git.production_branch:

@@ -6,6 +6,7 @@
 from pulumi_policy import Policy
 
 from .alerting import sentry_alerting, sentry_alerting_dev
+from .governance import plan_archive_lock, production_approval
 from .protection import prod_data_protection
 from .redis import redis_no_eviction
 from .residency import au_data_residency, au_data_residency_exceptions
@@ -16,7 +17,8 @@ from .tags import required_tags, required_tags_ancestry
 PACK_NAME = "motion-mavericks-portal-policy"
 PACK_DESCRIPTION = (
     "Guardrails for the Motion Mavericks Portal: Australian data residency, tagging, backups, Redis "
-    "durability, prod protection, sensitive secrets and Sentry alerting."
+    "durability, prod protection, sensitive secrets, Sentry alerting, and the delivery system's own guard "
+    "rails (prod approval gate, plan archive lock)."
 )
 
 POLICIES: tuple[Policy, ...] = (
@@ -31,6 +33,8 @@ POLICIES: tuple[Policy, ...] = (
     secrets_are_sensitive,
     sentry_alerting,
     sentry_alerting_dev,
+    plan_archive_lock,
+    production_approval,
 )
 
 __all__ = ["PACK_DESCRIPTION", "PACK_NAME", "POLICIES"]

@@ -13,7 +13,7 @@ from pulumi_policy import (
 from . import environment, tokens
 from .props import describe, fail_closed
 
-DATA_STORES = (tokens.NEON_PROJECT, tokens.UPSTASH_REDIS)
+DATA_STORES = (tokens.NEON_PROJECT, tokens.UPSTASH_REDIS, *tokens.AWS_S3_BUCKETS)
 
 
 @fail_closed
@@ -35,7 +35,10 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
 prod_data_protection = ResourceValidationPolicy(
     name="prod-data-protection",
     display_name="Prod data stores are protected from deletion",
-    description="In prod, every Neon project and Upstash Redis database has the protect resource option.",
+    description=(
+        "In prod, every Neon project, Upstash Redis database and S3 bucket (the plan archive) has the protect "
+        "resource option."
+    ),
     validate=_validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,

@@ -33,6 +33,7 @@ UPSTASH_PRIMARY_REGION = "ap-southeast-2"
 UPSTASH_AU_REGIONS = frozenset({"ap-southeast-2"})  # read regions inside Australia (none besides the primary)
 VERCEL_REGION = "syd1"
 VERCEL_DEFAULT_REGION = "iad1"
+AWS_REGION = "ap-southeast-2"  # the plan archive's region (platform/); the seed's Australian region
 
 # Services that have no Australian region at all; only a documented exception lets them in.
 NO_AU_REGION = {"sentry": "Sentry stores events only in the US or the EU (Frankfurt), fixed per organisation"}
@@ -194,6 +195,32 @@ def _sentry(subject: str, config: Mapping[str, Any], report: ReportViolation, ur
         )
 
 
+def _aws(subject: str, args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """A regional AWS resource is where its own `region` input says (pulumi-aws 7), else where its provider
+    is; a region nobody can read before the update is a violation, so is a default provider's missing one."""
+    region, source = get(plain(args.props), "region"), "its region input"
+    if region is UNSET:
+        provider = args.provider
+        if provider is None:
+            region, source = UNSET, "no provider is known for it"
+        else:
+            region = get(plain(provider.props), "region")
+            source = f"its provider {provider.name!r} (region {'unset' if region is UNSET else 'input'})"
+    if region == AWS_REGION:
+        return
+    if region is UNKNOWN:
+        found = f"the region ({source}) is {UNKNOWN_HINT}"
+    elif region is UNSET:
+        found = f"the region is unknown ({source}), so AWS would use whatever region the credentials default to"
+    else:
+        found = f"the region ({source}) is {show(region)}{place(region)}"
+    report(
+        f"{subject}: {found}; required {AWS_REGION!r} (Sydney). Create it with an explicit aws.Provider whose "
+        f"region is {AWS_REGION!r} (ResourceOptions(provider=...)), and set no other region on the resource.",
+        args.urn,
+    )
+
+
 @fail_closed
 def _validate_residency(args: ResourceValidationArgs, report: ReportViolation) -> None:
     subject = describe(args.resource_type, args.name)
@@ -210,6 +237,8 @@ def _validate_residency(args: ResourceValidationArgs, report: ReportViolation) -
         _vercel(subject, plain(args.props), report, args.urn)
     elif resource_type.startswith(tokens.SENTRY_PREFIX):
         _sentry(subject, args.get_config(), report, args.urn)
+    elif resource_type.startswith(tokens.AWS_PREFIX) and not resource_type.startswith(tokens.AWS_GLOBAL_PREFIXES):
+        _aws(subject, args, report)
 
 
 @fail_closed
@@ -228,9 +257,10 @@ au_data_residency = ResourceValidationPolicy(
     name="au-data-residency",
     display_name="Customer data stays in Australia",
     description=(
-        "Neon, Upstash and Vercel resources run in Sydney (Neon aws-ap-southeast-2; Upstash global with primary "
-        "ap-southeast-2 and no read regions; Vercel functions only in syd1, no failover); services with no "
-        "Australian region (Sentry) need a documented, unexpired residency exception."
+        "Neon, Upstash, Vercel and AWS resources run in Sydney (Neon aws-ap-southeast-2; Upstash global with "
+        "primary ap-southeast-2 and no read regions; Vercel functions only in syd1, no failover; every regional "
+        "AWS resource in ap-southeast-2, an unknown region counting as outside); services with no Australian "
+        "region (Sentry) need a documented, unexpired residency exception."
     ),
     validate=_validate_residency,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -239,7 +269,8 @@ au_data_residency = ResourceValidationPolicy(
     remediation_steps=(
         "Neon: region_id='aws-ap-southeast-2' (fixed at creation: a new project). Upstash: region='global', "
         "primary_region='ap-southeast-2', no read_regions. Vercel: resource_config.function_default_regions="
-        "['syd1'], function_failover=False. Sentry: security documents an exception in this policy's config."
+        "['syd1'], function_failover=False. AWS: an explicit provider with region='ap-southeast-2'. Sentry: "
+        "security documents an exception in this policy's config."
     ),
     url=DOCS,
 )

@@ -9,6 +9,8 @@ resource policy only.
 
 from __future__ import annotations
 
+import json
+
 from pulumi_policy import (
     EnforcementLevel,
     PolicyResource,
@@ -29,31 +31,55 @@ DATA_CLASSES = ("public", "internal", "confidential", "restricted")
 
 @fail_closed
 def _validate_component_tags(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if not args.resource_type.startswith(tokens.COMPONENT_PREFIX):
-        return
-    subject = describe(args.resource_type, args.name)
-    tags = get(plain(args.props), "tags")
+    if args.resource_type.startswith(tokens.COMPONENT_PREFIX):
+        subject = describe(args.resource_type, args.name)
+        _check_tags(subject, get(plain(args.props), "tags"), "input tags", "component", report, args.urn)
+    elif args.resource_type in tokens.AWS_S3_BUCKETS:
+        # AWS billing and AWS's own tools see the resource's tags, not our component's: the data store carries
+        # them itself, from its `tags` input or its provider's `defaultTags`.
+        subject = describe(args.resource_type, args.name)
+        tags = _aws_tags(plain(args.props), plain(args.provider.props) if args.provider else {})
+        _check_tags(subject, tags, "AWS tags (tags, or the provider's defaultTags)", "AWS data store", report, args.urn)
+
+
+def _aws_tags(props: dict, provider: dict) -> object:
+    """The tags AWS applies: the provider's `defaultTags.tags` (an object, or JSON text as provider inputs
+    may be), overridden by the resource's `tags`."""
+    defaults = get(provider, "defaultTags")
+    if isinstance(defaults, str):
+        try:
+            defaults = json.loads(defaults)
+        except ValueError:
+            defaults = UNSET
+    defaults = get(defaults, "tags") if isinstance(defaults, dict) else defaults
+    own = get(props, "tags")
+    if UNKNOWN in (defaults, own):
+        return UNKNOWN
+    merged = {**(defaults if isinstance(defaults, dict) else {}), **(own if isinstance(own, dict) else {})}
+    return merged or UNSET
+
+
+def _check_tags(subject: str, tags: object, what: str, kind: str, report: ReportViolation, urn: str) -> None:
     if tags is UNSET or tags is UNKNOWN or not isinstance(tags, dict):
-        detail = f"input tags is {UNKNOWN_HINT}" if tags is UNKNOWN else f"input tags is {show(tags)}"
-        report(f"{subject}: {detail}; required a map with {', '.join(REQUIRED_TAGS)}.", args.urn)
+        detail = f"{what} is {UNKNOWN_HINT}" if tags is UNKNOWN else f"{what} is {show(tags)}"
+        report(f"{subject}: {detail}; required a map with {', '.join(REQUIRED_TAGS)}.", urn)
         return
 
     env = environment.current()
     for key in REQUIRED_TAGS:
         value = get(tags, key)
         if value is UNSET or value == "":
-            report(f"{subject}: tag {key!r} is missing or empty; required on every component.", args.urn)
+            report(f"{subject}: tag {key!r} is missing or empty; required on every {kind}.", urn)
         elif value is UNKNOWN:
-            report(f"{subject}: tag {key!r} is {UNKNOWN_HINT}.", args.urn)
+            report(f"{subject}: tag {key!r} is {UNKNOWN_HINT}.", urn)
         elif not isinstance(value, str):
-            report(f"{subject}: tag {key!r} is {show(value)}; required a string.", args.urn)
+            report(f"{subject}: tag {key!r} is {show(value)}; required a string.", urn)
         elif key == "env" and value != env.name:
             report(
-                f"{subject}: tag 'env' is {value!r}; required {env.name!r}, this stack's environment ({env.how}).",
-                args.urn,
+                f"{subject}: tag 'env' is {value!r}; required {env.name!r}, this stack's environment ({env.how}).", urn
             )
         elif key == "data_class" and value not in DATA_CLASSES:
-            report(f"{subject}: tag 'data_class' is {value!r}; required one of {', '.join(DATA_CLASSES)}.", args.urn)
+            report(f"{subject}: tag 'data_class' is {value!r}; required one of {', '.join(DATA_CLASSES)}.", urn)
 
 
 def _needs_component(resource_type: str) -> bool:
@@ -93,7 +119,8 @@ required_tags = ResourceValidationPolicy(
     display_name="Components carry env, owner and data_class tags",
     description=(
         "Every motion-mavericks component has input tags env (this stack's environment), owner, and data_class "
-        "(public, internal, confidential or restricted)."
+        "(public, internal, confidential or restricted); so does every AWS S3 bucket, as AWS tags (its own or "
+        "its provider's default tags)."
     ),
     validate=_validate_component_tags,
     enforcement_level=EnforcementLevel.MANDATORY,

@@ -16,6 +16,17 @@ SENTRY_PREFIX = "sentry:"
 SENTRY_PROJECT = "sentry:index/sentryProject:SentryProject"
 SENTRY_ISSUE_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert"
 
+# The platform project (platform/): the delivery system's own guard rails.
+AWS_PREFIX = "aws:"
+AWS_GLOBAL_PREFIXES = ("aws:iam/",)  # IAM is global and holds no data; every other AWS resource is regional
+AWS_S3_BUCKET = "aws:s3/bucket:Bucket"
+AWS_S3_BUCKET_V2 = "aws:s3/bucketV2:BucketV2"  # deprecated in pulumi-aws 7, still a bucket
+AWS_S3_BUCKETS = (AWS_S3_BUCKET, AWS_S3_BUCKET_V2)
+AWS_S3_OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+AWS_S3_OBJECT_LOCK_V2 = "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2"
+AWS_S3_OBJECT_LOCKS = (AWS_S3_OBJECT_LOCK, AWS_S3_OBJECT_LOCK_V2)
+GITHUB_ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
+
 COMPONENT_PREFIX = "motion-mavericks:"  # our components: motion-mavericks:index:VercelSite, ...
 PROVIDER_PREFIX = "pulumi:providers:"
 ENGINE_PREFIX = "pulumi:pulumi:"  # the root Stack and StackReference: the engine's own, never tagged
@@ -30,6 +41,7 @@ PLACES = {
     "aws-eu-central-1": "Frankfurt",
     "ap-southeast-2": "Sydney",
     "ap-southeast-1": "Singapore",
+    "ap-southeast-4": "Melbourne",
     "us-east-1": "N. Virginia",
     "eu-west-1": "Ireland",
     "syd1": "Sydney",

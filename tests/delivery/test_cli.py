@@ -23,6 +23,9 @@ import json, os, sys
 args = sys.argv[1:]
 with open(os.environ["FAKE_LOG"], "a") as log:
     log.write(json.dumps(args) + "\\n")
+if os.environ.get("FAKE_CWD_LOG"):
+    with open(os.environ["FAKE_CWD_LOG"], "a") as log:
+        log.write(os.getcwd() + "\\n")
 if args[:2] == ["stack", "history"]:
     print(json.dumps([{"kind": "update", "result": "succeeded", "resourceChanges": {"create": 2, "same": 9}}]))
     sys.exit(0)
@@ -123,6 +126,33 @@ def test_preview_uses_the_stacks_policy_config_when_one_exists(project: Path) ->
         assert call[call.index("--policy-pack-config") + 1] == "policy/config/prod.json"
     run(project, "preview", "dev", "--out", "out-dev")
     assert "--policy-pack-config" not in calls(project)[-1], "dev has no config file"
+
+
+def test_another_project_runs_in_its_directory_with_the_repositorys_pack_and_its_own_config(project: Path) -> None:
+    platform = project / "platform"
+    platform.mkdir()
+    (platform / "Pulumi.yaml").write_text("name: motion-mavericks-platform\n")
+    (project / "policy" / "config").mkdir()
+    (project / "policy" / "config" / "prod.json").write_text("{}")  # the portal's: never the platform's
+    cwd_log = project.parent / "cwd.log"
+    proc = run(project, "preview", "prod", "--project", "platform", "--out", "out", FAKE_CWD_LOG=str(cwd_log))
+    assert proc.returncode == 0, proc.stderr
+    for call in calls(project):
+        assert call[call.index("--policy-pack") + 1] == "../policy"
+        assert "--policy-pack-config" not in call
+    (project / "policy" / "config" / "platform-prod.json").write_text("{}")
+    run(project, "up", "prod", "--project", "platform", "--out", "up", FAKE_CWD_LOG=str(cwd_log))
+    up_call = calls(project)[-2]
+    assert up_call[up_call.index("--policy-pack-config") + 1] == "../policy/config/platform-prod.json"
+    assert set(cwd_log.read_text().split()) == {str(platform)}
+    assert (project / "out" / "preview.txt").exists(), "outputs stay where --out says, from the repository root"
+
+
+def test_a_project_that_is_not_one_is_a_usage_error(project: Path) -> None:
+    for bad in ("nowhere", "../elsewhere", "/etc"):
+        proc = run(project, "preview", "prod", "--project", bad)
+        assert proc.returncode == 2 and "is not a Pulumi project directory of this repository" in proc.stderr
+        assert calls(project) == []
 
 
 def test_a_failed_preview_fails_and_still_keeps_its_outputs(project: Path, tmp_path: Path) -> None:

@@ -97,6 +97,7 @@ class FakeNeon(FakeVendor):
     """Neon API v2: projects by name, branches, endpoints, roles, reset_password."""
 
     prefix: str = "/api/v2"
+    org_id: str = "org-motion-mavericks"  # the shipped stacks' neon.orgId
     projects: dict[str, str] = field(default_factory=lambda: {PROJECT_ID: "mm-portal-prod", "other-1": "mm-portal-dev"})
     roles: list[str] = field(default_factory=lambda: ["neondb_owner", "portal_app"])
     issued: list[str] = field(default_factory=list)  # every password reset_password handed out
@@ -107,7 +108,11 @@ class FakeNeon(FakeVendor):
 
     def route(self, method: str, path: str, query: dict[str, str], body: Any) -> Response:
         if method == "GET" and path == "/projects":
-            found = [{"id": i, "name": n} for i, n in self.projects.items() if query.get("search", "") in n]
+            # A personal API key must name the organisation (Neon API v2, `GET /projects`, `org_id`).
+            if not query.get("org_id"):
+                return self._json({"code": "", "message": "org_id is required"}, 400)
+            owned = self.projects if query["org_id"] == self.org_id else {}
+            found = [{"id": i, "name": n} for i, n in owned.items() if query.get("search", "") in n]
             return self._json({"projects": found})
         match = re.fullmatch(r"/projects/([^/]+)(/.*)", path)
         if not match or match[1] not in self.projects:
@@ -197,6 +202,8 @@ class FakeVercel(FakeVendor):
 
     team_slug: str = "motion-mavericks"
     values: dict[tuple[str, str], str] = field(default_factory=dict)  # (project, env id) -> value
+    # `target` as Vercel answers it per project: a list, or one environment as a plain string.
+    targets: dict[str, Any] = field(default_factory=dict)
 
     def add_project(self, project: str) -> None:
         self.values[(project, f"env-db-{project}")] = "postgresql://portal_app:creation@old-host/portal"
@@ -219,7 +226,7 @@ class FakeVercel(FakeVendor):
                     "id": env_id,
                     "key": "DATABASE_URL" if env_id.startswith("env-db-") else "UPSTASH_REDIS_REST_URL",
                     "type": "sensitive",
-                    "target": ["production"],
+                    "target": self.targets.get(project, ["production"]),
                 }
                 for p, env_id in self.values
                 if p == project

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,8 +24,43 @@ SECRETS = {
     "CLERK_SECRET_KEY": "clerk-secret-do-not-print-0004",
     "VERCEL_API_TOKEN": "vercel-token-do-not-print-0005",
     "SENTRY_AUTH_TOKEN": "sentry-token-do-not-print-0006",
+    "UPSTASH_EMAIL": "upstash-email-do-not-print@example.test",
+    "UPSTASH_API_KEY": "upstash-key-do-not-print-0007",
 }
-VENDORS = ("RESEND", "MUX", "CLERK", "VERCEL", "SENTRY")
+VENDORS = ("RESEND", "MUX", "CLERK", "VERCEL", "SENTRY", "UPSTASH")
+NOW = time.time()
+HOUR = 3600
+UPSTASH_ID = "6gcqwafd-9627-4ec2-4g51-b1429h59c8d4"
+
+
+def upstash_database(**changes: Any) -> dict[str, Any]:
+    """The prod database as Upstash's `GET /v2/redis/databases` lists it (Pulumi.prod.yaml databaseName)."""
+    database = {
+        "database_id": UPSTASH_ID,
+        "database_name": "mm-portal-prod",
+        "creation_time": int(NOW - 10 * 24 * HOUR),
+        "daily_backup_enabled": True,
+        "prod_pack_enabled": True,
+    }
+    return {**database, **changes}
+
+
+def daily_backups(*hours_old: float) -> list[dict[str, Any]]:
+    """Backups as `GET /v2/redis/list-backup/{id}` answers them: `daily_backup` is the string "true"."""
+    return [
+        {
+            "database_id": UPSTASH_ID,
+            "backup_id": f"b-{i}",
+            "name": f"daily-{i}",
+            "state": "completed",
+            "creation_time": int(NOW - hours * HOUR),
+            "daily_backup": "true",
+            "hourly_backup": "false",
+        }
+        for i, hours in enumerate(hours_old)
+    ]
+
+
 DOMAIN = "mail.portal.example.test"
 SITES = ("mm-portal-admin-prod", "mm-portal-agency-prod", "mm-portal-guest-prod")  # Pulumi.prod.yaml
 VERIFIED_RECORDS = [
@@ -45,6 +82,9 @@ ANSWERS: dict[str, Any] = {
         "dataScrubberDefaults": True,
         "scrubIPAddresses": True,
     },
+    "/v2/redis/databases": [upstash_database(), upstash_database(database_id="other", database_name="other-db")],
+    # kept 3 days: yesterday's, the day before's and the one before that are all still listed
+    f"/v2/redis/list-backup/{UPSTASH_ID}": daily_backups(5, 29, 53),
 }
 
 
@@ -85,6 +125,14 @@ def check_manual(
     return result
 
 
+def project_with_team(tmp_path: Path, team: str) -> Path:
+    """A copy of the project whose prod stack names its Vercel team by `team`."""
+    for name in ("Pulumi.yaml", "Pulumi.prod.yaml"):
+        text = (ROOT / name).read_text()
+        (tmp_path / name).write_text(text.replace("team: motion-mavericks", f"team: {team}"))
+    return tmp_path
+
+
 def lines(result: subprocess.CompletedProcess[str]) -> dict[str, tuple[str, str]]:
     """check name -> (status, reason) from the report's lines."""
     found = {}
@@ -108,10 +156,15 @@ def test_every_manual_setting_in_place_passes(httpserver: HTTPServer) -> None:
         "clerk-roles": "PASS",
         "vercel-git": "PASS",
         "sentry-scrubbing": "PASS",
+        "upstash-backup-retention": "PASS",
     }
     assert found["resend-domains"][1] == f"Client Success Lead  verified with DKIM and SPF: {DOMAIN}"
     assert found["vercel-git"][1].endswith("connected to their repositories: " + ", ".join(SITES))
-    assert result.stdout.splitlines()[-1] == "6 checks: 6 passed, 0 failed, 0 skipped"
+    assert found["upstash-backup-retention"][1].endswith(
+        "mm-portal-prod: a daily backup 53 h old is still kept, so retention is over 1 day "
+        "(the 3-day setting itself is not in Upstash's API)"
+    )
+    assert result.stdout.splitlines()[-1] == "7 checks: 7 passed, 0 failed, 0 skipped"
     # Read-only, authenticated as each vendor documents it.
     assert {request.method for request, _ in httpserver.log} == {"GET"}
     vercel = next(r for r, _ in httpserver.log if r.path.startswith("/v9/projects/"))
@@ -130,7 +183,8 @@ def test_a_missing_credential_skips_that_check(httpserver: HTTPServer) -> None:
     assert found["clerk-roles"] == ("SKIPPED", "Technical Lead       CLERK_SECRET_KEY not set")
     assert found["vercel-git"][1].endswith("VERCEL_API_TOKEN not set")
     assert found["sentry-scrubbing"][1].endswith("SENTRY_AUTH_TOKEN not set")
-    assert result.stdout.splitlines()[-1] == "6 checks: 1 passed, 0 failed, 5 skipped"
+    assert found["upstash-backup-retention"][1].endswith("UPSTASH_EMAIL not set")
+    assert result.stdout.splitlines()[-1] == "7 checks: 1 passed, 0 failed, 6 skipped"
 
 
 def test_an_unverified_dkim_record_fails_naming_it(httpserver: HTTPServer) -> None:
@@ -179,6 +233,138 @@ def test_a_vercel_project_not_found_or_linked_elsewhere_fails(httpserver: HTTPSe
     assert f"{SITES[1]}: linked to 'someone-else/ai-system', expected 'maverick/ai-system'" in reason
     assert f"{SITES[2]}: no such project in team motion-mavericks (not deployed yet?)" in reason
     assert reason.startswith("Technical Lead  ")
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        # a GitHub app installation with access to selected repositories
+        {"type": "github-limited", "org": "maverick", "repo": "ai-system", "productionBranch": "main"},
+        # GitHub Enterprise Server
+        {"type": "github-custom-host", "host": "git.example.test", "org": "Maverick", "repo": "AI-System"},
+    ],
+    ids=["github-limited", "github-custom-host"],
+)
+def test_every_kind_of_github_link_counts_as_github(httpserver: HTTPServer, link: dict[str, str]) -> None:
+    serve(httpserver, **{f"/v9/projects/{site}": {"name": site, "link": link} for site in SITES})
+    result = check_manual(httpserver, "--only", "vercel-git")
+    assert result.returncode == 0, result.stdout
+    assert lines(result)["vercel-git"][0] == "PASS"
+
+
+def test_a_link_to_another_provider_or_without_a_repository_name_fails(httpserver: HTTPServer) -> None:
+    serve(
+        httpserver,
+        **{
+            f"/v9/projects/{SITES[0]}": {
+                "link": {"type": "gitlab", "projectNamespace": "maverick", "projectName": "ai-system"}
+            },
+            f"/v9/projects/{SITES[1]}": {"link": {"type": "github-limited", "org": "maverick", "repoId": 1234}},
+        },
+    )
+    result = check_manual(httpserver, "--only", "vercel-git")
+    assert result.returncode == 1
+    reason = lines(result)["vercel-git"][1]
+    assert f"{SITES[0]}: linked to 'gitlab', expected 'github'" in reason
+    assert f"{SITES[1]}: the 'github-limited' link names no repository; expected 'maverick/ai-system'" in reason
+    assert SITES[2] not in reason
+
+
+def test_a_vercel_team_id_is_sent_as_team_id(httpserver: HTTPServer, tmp_path) -> None:
+    serve(httpserver)
+    result = check_manual(
+        httpserver, "--only", "vercel-git", "--project", str(project_with_team(tmp_path, "team_FAKEFIXTURE01"))
+    )
+    assert lines(result)["vercel-git"][0] == "PASS", result.stdout + result.stderr
+    requests = [r for r, _ in httpserver.log if r.path.startswith("/v9/projects/")]
+    assert requests and all(r.args.get("teamId") == "team_FAKEFIXTURE01" and "slug" not in r.args for r in requests)
+
+
+@pytest.mark.parametrize(
+    ("settings", "status", "reason"),
+    [
+        ({"advanced_playback_policies": [{"policy": "signed"}]}, "PASS", "signed (or DRM) playback only"),
+        ({"advanced_playback_policies": [{"policy": "drm", "drm_configuration_id": "drm-1"}]}, "PASS", "only"),
+        ({"playback_policies": "signed"}, "PASS", "only"),
+        (
+            {"playback_policies": ["signed"], "advanced_playback_policies": [{"policy": "public"}]},
+            "FAIL",
+            "uploads not limited to signed playback: up-1 (signed, public)",
+        ),
+        ({}, "FAIL", "uploads not limited to signed playback: up-1 (no playback policy)"),
+    ],
+    ids=["advanced-signed", "advanced-drm", "plain-string", "advanced-public", "none"],
+)
+def test_mux_reads_every_playback_policy_field(httpserver: HTTPServer, settings, status, reason) -> None:
+    serve(httpserver, **{"/video/v1/uploads": {"data": [{"id": "up-1", "new_asset_settings": settings}]}})
+    result = check_manual(httpserver, "--only", "mux-upload-settings")
+    found_status, found_reason = lines(result)["mux-upload-settings"]
+    assert (found_status, result.returncode) == (status, 0 if status == "PASS" else 1), result.stdout
+    assert found_reason.endswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("database", "backups", "status", "reason"),
+    [
+        # only yesterday's backup is listed on a 10-day-old database: Upstash's 1-day default
+        (
+            upstash_database(),
+            daily_backups(5),
+            "FAIL",
+            "mm-portal-prod: no daily backup older than 30 h although the database is 10 days old: Upstash keeps "
+            "them 1 day; choose 3 days in the console (database > Backups > Daily Backup)",
+        ),
+        # backups that are not daily, or not completed, are no evidence
+        (upstash_database(), [{**daily_backups(50)[0], "daily_backup": "false"}], "FAIL", "keeps them 1 day; choose"),
+        (upstash_database(), [{**daily_backups(50)[0], "state": "failed"}], "FAIL", "keeps them 1 day; choose"),
+        (
+            upstash_database(creation_time=int(NOW - 20 * HOUR)),
+            [],
+            "SKIPPED",
+            "mm-portal-prod: too young to tell (20 h old); a 3-day retention shows once the database is 60 h old",
+        ),
+        (
+            upstash_database(prod_pack_enabled=False),
+            daily_backups(5),
+            "FAIL",
+            "mm-portal-prod: the Prod Pack is off, so Upstash keeps daily backups 1 day; 3 needed",
+        ),
+        (
+            upstash_database(daily_backup_enabled=False),
+            [],
+            "FAIL",
+            "mm-portal-prod: daily backup is off (`pulumi up` switches it back on: docs/upstash-backups.md)",
+        ),
+        (
+            upstash_database(database_name="someone-else"),
+            [],
+            "FAIL",
+            "no database named mm-portal-prod on the account (not deployed yet?)",
+        ),
+    ],
+    ids=["one-day", "not-daily", "not-completed", "too-young", "no-prod-pack", "backup-off", "not-deployed"],
+)
+def test_upstash_backup_retention_reads_the_evidence_the_api_gives(
+    httpserver: HTTPServer, database, backups, status, reason
+) -> None:
+    serve(httpserver, **{"/v2/redis/databases": [database], f"/v2/redis/list-backup/{UPSTASH_ID}": backups})
+    result = check_manual(httpserver, "--only", "upstash")
+    found_status, found_reason = lines(result)["upstash-backup-retention"]
+    assert found_status == status, result.stdout
+    assert reason in found_reason
+    assert result.returncode == (1 if status == "FAIL" else 0)
+    request = next(r for r, _ in httpserver.log if r.path == "/v2/redis/databases")
+    assert request.authorization.type == "basic" and request.authorization.username == SECRETS["UPSTASH_EMAIL"]
+
+
+def test_outside_prod_upstash_needs_daily_backup_only(httpserver: HTTPServer) -> None:
+    staging = upstash_database(database_name="mm-portal-staging", prod_pack_enabled=False)
+    serve(httpserver, **{"/v2/redis/databases": [staging], f"/v2/redis/list-backup/{UPSTASH_ID}": []})
+    result = check_manual(httpserver, "--only", "upstash-backup-retention", "--stack", "staging")
+    assert lines(result)["upstash-backup-retention"] == (
+        "PASS",
+        "Reliability Partner  mm-portal-staging: daily backup on; staging needs no more than Upstash's 1-day retention",
+    )
 
 
 def test_a_5xx_is_retried_then_answered(httpserver: HTTPServer) -> None:
@@ -243,7 +429,7 @@ def test_an_answer_of_the_wrong_shape_fails_saying_so(httpserver: HTTPServer) ->
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--only", "pagerduty"], "--only: found pagerduty; allowed: clerk, mux, resend, sentry, vercel or"),
+        (["--only", "pagerduty"], "--only: found pagerduty; allowed: clerk, mux, resend, sentry, upstash, vercel or"),
         (["--stack", "qa"], "--stack qa: stack 'qa': Pulumi.qa.yaml does not exist"),
     ],
 )

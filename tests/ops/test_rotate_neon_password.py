@@ -80,10 +80,28 @@ def test_dry_run_says_what_would_change_and_changes_nothing(vendors: Vendors, ca
     assert "project mm-portal-prod (fake-project-123456), branch main" in out
     assert f"vault mm-portal-prod, item neon-portal_app ({ITEM_ID}), field 'password'" in out
     for project in PROJECTS.values():
-        assert f"Vercel     {project}" in out and "set DATABASE_URL (1 variable" in out
+        assert f"Vercel     {project}" in out and "set DATABASE_URL in production (1 variable" in out
     assert "Dry run: nothing was changed." in out
     assert not vendors.journal_dir.exists()
     assert_nothing_secret_shown(vendors, out, err)
+
+
+def test_a_variable_target_given_as_one_plain_string_is_one_environment(vendors: Vendors, capsys) -> None:
+    """Vercel answers `target` as a list or as a single environment string; neither is split into letters."""
+    vendors.vercel.targets[PROJECTS["guest"]] = "production"
+    vendors.vercel.targets[PROJECTS["admin"]] = ["production", "preview"]
+    code, out, err = run(vendors, capsys, *ARGS, "--dry-run")
+    assert code == 0, err
+    assert f"{PROJECTS['guest']} (guest): set DATABASE_URL in production (1 variable" in out
+    assert f"{PROJECTS['admin']} (admin): set DATABASE_URL in preview, production (1 variable" in out
+    assert "p, r, o" not in out
+
+
+def test_the_project_is_looked_up_in_the_stacks_neon_organisation(vendors: Vendors, capsys) -> None:
+    code, _, err = run(vendors, capsys, *ARGS, "--dry-run")
+    assert code == 0, err
+    (listing,) = [c for c in vendors.neon.calls if c.path == "/projects"]
+    assert listing.query["org_id"] == "org-motion-mavericks"  # Pulumi.prod.yaml neon.orgId
 
 
 def test_missing_credentials_are_named_before_any_call(vendors: Vendors, capsys) -> None:
@@ -152,20 +170,32 @@ def test_429_is_retried_and_the_rotation_completes(vendors: Vendors, capsys) -> 
     assert vendors.connect.password(ITEM_ID) == vendors.neon.password
 
 
-def test_5xx_on_the_reset_fails_after_retries_and_resume_resets_again(vendors: Vendors, capsys) -> None:
-    vendors.neon.fail("POST", r"/reset_password$", 503, times=5)  # the first try and all 4 retries
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_5xx_on_the_reset_is_not_retried_and_resume_resets_again(vendors: Vendors, capsys, status: int) -> None:
+    """A gateway's 502/504 does not mean Neon did not reset: the POST is sent once, the journal resumes."""
+    vendors.neon.fail("POST", r"/reset_password$", status, times=5)
     code, out, err = run(vendors, capsys, *ARGS)
     assert code == 3
-    assert "Neon API: POST" in err and "HTTP 503 after 4 retries" in err
+    assert [c.method for c in vendors.neon.calls if c.path.endswith("/reset_password")] == ["POST"]
+    assert "Neon API: POST" in err and f"HTTP {status}, not retried: the vendor may have acted on it" in err
     assert "may or may not have changed" in err and "Run again with --resume" in err
     assert journal(vendors)["state"] == "resetting"
     assert vendors.connect.mutations() == [] and vendors.vercel.mutations() == []
 
+    vendors.neon.faults.clear()
     code, out2, err2 = run(vendors, capsys, *ARGS, "--resume")
     assert code == 0, err2
     assert len(vendors.neon.issued) == 1
     assert all(vendors.vercel.database_url(p) == expected_url(vendors.neon.password) for p in PROJECTS.values())
     assert_nothing_secret_shown(vendors, out, err, out2, err2)
+
+
+def test_429_on_the_reset_is_retried_the_rate_limiter_refused_before_acting(vendors: Vendors, capsys) -> None:
+    vendors.neon.fail("POST", r"/reset_password$", 429, times=2)
+    code, _out, err = run(vendors, capsys, *ARGS)
+    assert code == 0, err
+    assert len([c for c in vendors.neon.calls if c.path.endswith("/reset_password")]) == 3
+    assert len(vendors.neon.issued) == 1
 
 
 def test_1password_failing_after_the_reset_says_the_password_was_not_saved_and_resume_resets_again(
@@ -260,3 +290,23 @@ def test_a_bug_shows_its_traceback_redacted_and_where_the_rotation_stands(vendor
     assert "error: internal error (a bug in this command):\nTraceback" in err and "KeyError: 'id'" in err
     assert "error: Nothing was changed." in err
     assert NEON_KEY not in err and vendors.mutations() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("NEON_API_BASE_URL", "http://console.neon.tech/api/v2"),
+        ("VERCEL_API_BASE_URL", "http://api.vercel.com"),
+        ("VENDOR_API_DEADLINE_SECONDS", "forever"),
+        ("VENDOR_API_BACKOFF_FACTOR", "nan"),
+    ],
+)
+def test_a_plain_http_base_url_or_a_malformed_tuning_variable_is_a_usage_error(
+    vendors: Vendors, capsys, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)  # the vendor client reads the tuning variables from the process environment
+    code, out, err = run(vendors, capsys, *ARGS, **{name: value})
+    assert code == 2
+    assert repr(value) in err and "Nothing was changed." in err
+    assert vendors.mutations() == []
+    assert_nothing_secret_shown(vendors, out, err)

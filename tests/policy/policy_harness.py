@@ -56,13 +56,19 @@ def _changed(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, A
 
 
 def resource(
-    type_: str, name: str, props: Mapping[str, Any], *, parent: Resource | None = None, **options: Any
+    type_: str,
+    name: str,
+    props: Mapping[str, Any],
+    *,
+    parent: Resource | None = None,
+    project: str = PROJECT,
+    **options: Any,
 ) -> Resource:
     parent_urn = parent.urn if parent else ""
     return Resource(
         type=type_,
         name=name,
-        urn=make_urn(PROJECT, STACK, type_, name, parent_urn),
+        urn=make_urn(project, STACK, type_, name, parent_urn),
         properties=props,
         parent=parent_urn,
         **options,

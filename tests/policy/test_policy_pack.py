@@ -25,6 +25,8 @@ EXPECTED_LEVELS = {
     "secrets-are-sensitive": EnforcementLevel.MANDATORY,
     "sentry-alerting": EnforcementLevel.MANDATORY,
     "sentry-alerting-dev": EnforcementLevel.ADVISORY,
+    "plan-archive-lock": EnforcementLevel.MANDATORY,
+    "production-approval": EnforcementLevel.MANDATORY,
 }
 
 
@@ -82,4 +84,6 @@ def test_stack_policies_are_the_ones_that_need_the_whole_stack():
         "backup-retention-upstash",
         "sentry-alerting",
         "sentry-alerting-dev",
+        "plan-archive-lock",
+        "production-approval",
     }

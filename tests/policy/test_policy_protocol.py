@@ -133,6 +133,8 @@ def test_get_analyzer_info_describes_every_policy(prod):
         "secrets-are-sensitive": "mandatory",
         "sentry-alerting": "mandatory",
         "sentry-alerting-dev": "advisory",
+        "plan-archive-lock": "mandatory",
+        "production-approval": "mandatory",
     }
     retention = info.policy("backup-retention")
     assert retention.policy_type == "resource" and retention.severity == "high"

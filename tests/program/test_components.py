@@ -5,7 +5,15 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components import NeonDatabase, SentryProject, SiteServices, UpstashRedis, VercelSite, sentry_provider
+from components import (
+    NeonDatabase,
+    SentryProject,
+    SiteServices,
+    UpstashRedis,
+    VercelSite,
+    sentry_provider,
+    vercel_provider,
+)
 from components.settings import Settings, settings_from_stack_config
 from components.tags import ResourceTags
 from components.upstash_backup import TYPE_TOKEN as UPSTASH_DAILY_BACKUP
@@ -135,7 +143,8 @@ def test_vercel_site_marks_credentials_sensitive_and_everything_else_not(preview
             redis_rest_token=pulumi.Output.secret("tok"),
             sentry_dsn=pulumi.Output.from_input("https://abc@o1.ingest.us.sentry.io/2"),
         )
-        VercelSite("guest", s.vercel.sites.guest, s.vercel, "prod", services, TAGS)
+        opts = pulumi.ResourceOptions(providers=[vercel_provider(s.vercel)])
+        VercelSite("guest", s.vercel.sites.guest, s.vercel, "prod", services, TAGS, opts=opts)
 
     result = run(program, preview=preview)
     variables = {
@@ -149,3 +158,15 @@ def test_vercel_site_marks_credentials_sensitive_and_everything_else_not(preview
     assert domain.inputs["domain"] == "share.portal.motionmavericks.com.au"
     (retention,) = result.by_type("vercel:index/projectDeploymentRetention:ProjectDeploymentRetention")
     assert retention.inputs["expirationProduction"] == "1y"
+
+
+def test_a_vercel_site_without_the_stacks_team_provider_is_refused() -> None:
+    """Without it every resource would go to the token's default scope instead of the team."""
+
+    def program():
+        s = settings()
+        services = SiteServices(*(pulumi.Output.secret("x") for _ in range(4)))
+        VercelSite("guest", s.vercel.sites.guest, s.vercel, "prod", services, TAGS)
+
+    with pytest.raises(TypeError, match=r"VercelSite 'guest' needs the stack's Vercel provider"):
+        run(program)

@@ -108,6 +108,21 @@ def test_config_error_is_a_run_error_so_the_cli_prints_no_traceback() -> None:
             {"neon": {"autoscaling": {"minCu": 4, "maxCu": 2}}},
             "motion-mavericks-portal:neon.autoscaling: found",
         ),
+        # the Vercel team: an id (team_...) or a slug, nothing else
+        (
+            "prod",
+            {"vercel": {"team": "Motion Mavericks"}},
+            "motion-mavericks-portal:vercel.team: found 'Motion Mavericks'; is neither a Vercel team id nor a "
+            "team slug; allowed: the team's id (team_ followed by letters and digits) or its slug",
+        ),
+        ("dev", {"vercel": {"team": "team_"}}, "motion-mavericks-portal:vercel.team: found 'team_'; is neither"),
+        # the Neon organisation: required, an org-... id
+        ("staging", {"neon": {"orgId": DELETE}}, "motion-mavericks-portal:neon.orgId: missing"),
+        (
+            "prod",
+            {"neon": {"orgId": "motion-mavericks"}},
+            "motion-mavericks-portal:neon.orgId: found 'motion-mavericks'; allowed: text matching ^org-",
+        ),
         (
             "dev",
             {"sentry": {"dataStorage": "au"}},
@@ -120,6 +135,12 @@ def test_bad_configuration_is_refused_with_a_named_reason(stack, overrides, expe
     assert expected in message
     assert message.startswith(f"stack {stack!r} has invalid configuration:")
     assert "Traceback" not in message
+
+
+@pytest.mark.parametrize("team", ["motion-mavericks", "team_FAKEFIXTUREid0123456789", "a"])
+def test_a_vercel_team_slug_or_id_is_accepted_and_configures_the_provider(team: str) -> None:
+    (provider,) = run_stack("prod", vercel={"team": team}).by_type("pulumi:providers:vercel")
+    assert provider.inputs["team"] == team
 
 
 def test_unknown_keys_list_the_allowed_ones() -> None:

@@ -127,6 +127,24 @@ def test_sentry_projects_have_keys_and_alerts(shipped_run: ProgramRun) -> None:
         assert project.provider.startswith(provider.urn)
 
 
+def test_vercel_resources_use_the_stacks_one_provider_for_the_team_and_carry_no_team_id(
+    shipped_run: ProgramRun,
+) -> None:
+    """Vercel's API takes `teamId` only as an id (`team_...`); the provider alone resolves a slug to it."""
+    (provider,) = shipped_run.by_type("pulumi:providers:vercel")
+    assert provider.inputs["team"] == "motion-mavericks"
+    resources = [r for r in shipped_run.registrations if r.type.startswith("vercel:index/")]
+    assert len(resources) > 3
+    for resource in resources:
+        assert "teamId" not in resource.inputs, resource.name
+        assert resource.provider.startswith(provider.urn + "::"), resource.name
+
+
+def test_every_neon_project_names_its_organisation(shipped_run: ProgramRun) -> None:
+    (project,) = shipped_run.by_type("neon:index/project:Project")
+    assert project.inputs["orgId"] == "org-motion-mavericks"
+
+
 def test_every_resource_has_a_tagged_component_among_its_ancestors(shipped_run: ProgramRun) -> None:
     components = [r for r in shipped_run.registrations if r.type.startswith("motion-mavericks:index:")]
     assert {c.type.rsplit(":", 1)[-1] for c in components} == {

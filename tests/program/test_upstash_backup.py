@@ -195,10 +195,17 @@ def test_missing_credentials_are_named_and_nothing_is_sent(
     assert len(upstash.log) == 0
 
 
-def test_a_base_url_that_is_not_a_url_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("UPSTASH_API_BASE_URL", "api.upstash.com")
-    with pytest.raises(UpstashBackupError, match=r"UPSTASH_API_BASE_URL: found 'api.upstash.com'; allowed: an http"):
+@pytest.mark.parametrize("base_url", ["api.upstash.com", "http://api.upstash.com", "ftp://127.0.0.1/"])
+def test_a_base_url_that_is_not_https_is_refused_before_any_call(
+    monkeypatch: pytest.MonkeyPatch, upstash: HTTPServer, base_url: str
+) -> None:
+    monkeypatch.setenv("UPSTASH_API_BASE_URL", base_url)
+    with pytest.raises(UpstashBackupError) as caught:
         UpstashDailyBackupProvider().delete(DB, dict(PROPS))
+    assert str(caught.value).startswith(f"UPSTASH_API_BASE_URL: Upstash API: base URL {base_url!r}: ")
+    assert "credentials are sent only over https" in str(caught.value)
+    assert API_KEY not in str(caught.value)
+    assert len(upstash.log) == 0
 
 
 # --- check and diff: preview, no credentials, no network -------------------------------------------------------

@@ -31,18 +31,22 @@ def stack_config(stack: str, **overrides: Any) -> tuple[dict[str, str], tuple[st
     """
     from stack_config import Project
 
-    project = Project.load(ROOT)
-    config = project.stack_config(stack)
+    config = Project.load(ROOT).stack_config(stack)
+    return with_overrides(config, PREFIX, overrides), config.secret_keys
+
+
+def with_overrides(config: Any, prefix: str, overrides: dict[str, Any]) -> dict[str, str]:
+    """A StackConfig's values with top-level keys under `prefix` replaced or deep-merged (`DELETE` removes)."""
     values = dict(config.values)
     for key, change in overrides.items():
-        qualified = PREFIX + key
+        qualified = prefix + key
         if change is DELETE:
             values.pop(qualified, None)
             continue
         current = config.raw(qualified) if qualified in values else None
         merged = _merge(copy.deepcopy(current), change)
         values[qualified] = merged if isinstance(merged, str) else json.dumps(merged)
-    return values, config.secret_keys
+    return values
 
 
 def _merge(base: Any, change: Any) -> Any:
