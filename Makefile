@@ -41,7 +41,7 @@ format: $(STAMP)
 # Re-pin transitive dependencies after changing a direct pin.
 constraints: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable \
-	  | grep -viE '^(pulumi|pulumi[-_]policy|pulumiverse[-_]sentry|pulumiverse[-_]vercel|upstash[-_]pulumi|pulumi[-_]github|pulumi[-_]pulumiservice|pulumi[-_]aws|pydantic|pyyaml|pytest|pytest[-_]httpserver|ruff|jsonschema|check[-_]jsonschema|zizmor|requests|setuptools|hypothesis|codeowners)==' \
+	  | grep -viE '^(pulumi|pulumi[-_]policy|pulumiverse[-_]sentry|pulumiverse[-_]vercel|upstash[-_]pulumi|pulumi[-_]github|pulumi[-_]pulumiservice|pulumi[-_]aws|pydantic|pyyaml|pytest|pytest[-_]httpserver|ruff|jsonschema|check[-_]jsonschema|zizmor|requests|setuptools|hypothesis|codeowners|cmarkgfm)==' \
 	  | { echo '# Exact versions of every transitive dependency, so a fresh machine installs what was tested.'; \
 	      echo '# Regenerate after changing a pin: make constraints'; cat; } > constraints.txt
 

@@ -410,3 +410,45 @@ def get_path(inputs: Mapping[str, Any], path: str) -> Any:
             return MISSING
         value = value[part]
     return value
+
+
+def highlights(resource: dict[str, Any]) -> list[str]:
+    """The properties that matter for review, shown inline in the tree: which ones, per type, is py's."""
+    inputs = resource["inputs"]
+    shown: list[str] = []
+    kind = resource["type"]
+    known = TYPES.get(kind)
+    if kind.startswith(COMPONENT_PREFIX) and isinstance(inputs.get("tags"), dict):
+        shown.append(" ".join(f"{k}={v}" for k, v in sorted(inputs["tags"].items())))
+    if known is not None:
+        for path, label in known.region_inputs + known.shown_inputs:
+            value = get_path(inputs, path)
+            if value is not MISSING:
+                shown.append(f"{label}={_value(value)}")
+        if known.retention_input and known.retention_input in inputs:
+            seconds = inputs[known.retention_input]
+            days = f"{seconds / 86400:g}d" if isinstance(seconds, int | float) else str(seconds)
+            shown.append(f"retention={days}")
+        if known.backup_link and known.backup_link in inputs:
+            # Which resource it backs up; unknown at preview, so say whose output it will be.
+            target = inputs[known.backup_link]
+            sources = [urn.rsplit("::", 1)[-1] for urn in resource["dependencies"]]
+            via = f" (from {', '.join(sources)})" if target == "[unknown]" and sources else ""
+            shown.append(f"{known.backup_link}={target}{via}")
+    if "key" in inputs and "sensitive" in inputs:
+        shown.append(f"{inputs['key']}{' sensitive' if inputs['sensitive'] is True else ''}")
+    if "domain" in inputs:
+        shown.append(str(inputs["domain"]))
+    if resource["protect"]:
+        shown.append("protect")
+    if resource["retainOnDelete"]:
+        shown.append("retainOnDelete")
+    return shown
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(_value(item) for item in value)
+    if value is True or value is False:
+        return "on" if value else "off"
+    return "unset" if value is None else str(value)

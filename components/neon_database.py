@@ -16,13 +16,17 @@ SECONDS_PER_DAY = 86400
 class NeonDatabase(TaggedComponent):
     """A Neon project (default branch `main`), the portal database and the application's role.
 
-    Outputs: `host` (the read-write endpoint), `connection_uri` (secret; the application's
-    `DATABASE_URL` at creation), `project_id`.
+    Outputs: `host` (the read-write endpoint), `connection_uri` (the application's `DATABASE_URL`
+    WITHOUT a password: `postgresql://portal_app@<host>/portal?sslmode=require`), `project_id`.
 
-    The role's password is Neon's, generated at creation; `Role.password` is an output only, so nothing
-    in the program can make Pulumi reset it. After provisioning, `python -m ops.rotate_neon_password`
-    resets it outside Pulumi (1Password then holds the only valid one): from then on `connection_uri`
-    carries the stale creation-time password until a `pulumi refresh` reads the role again.
+    No output of this component carries a password. Neon generates each role's password itself (the
+    provider's `Role.password` and the Project's `database_password` / `connection_uri` are outputs only),
+    and the provider stores two of them in the state: the project's owner role (on the Project) and the
+    application role (on the Role). `python -m ops.rotate_neon_password --all` resets both right after
+    provisioning, stores them in 1Password and writes the full `DATABASE_URL` into the sites' Vercel
+    variables; from then on the passwords in the state no longer work. A saved `pulumi refresh` reads them
+    back from Neon (the provider reveals them on every read), so it must be followed by a rotation:
+    docs/runbooks/rotate-neon-password.md, "What the state holds".
     """
 
     def __init__(
@@ -71,14 +75,17 @@ class NeonDatabase(TaggedComponent):
 
         self.project_id: pulumi.Output[str] = project.id
         self.host: pulumi.Output[str] = project.database_host
+        # Secret all the same: the Vercel variable it seeds holds the full URL once the rotation has run.
         self.connection_uri: pulumi.Output[str] = pulumi.Output.secret(
-            pulumi.Output.all(role.name, role.password, project.database_host, database.name).apply(
-                lambda parts: postgres_uri(*parts)
+            pulumi.Output.all(role.name, project.database_host, database.name).apply(
+                lambda parts: postgres_uri(parts[0], None, parts[1], parts[2])
             )
         )
         self.register_outputs({"project_id": self.project_id, "host": self.host, "connection_uri": self.connection_uri})
 
 
-def postgres_uri(user: str, password: str, host: str, database: str) -> str:
-    """The application's `DATABASE_URL` (also built by the rotation command, so both agree)."""
-    return f"postgresql://{quote(user)}:{quote(password, safe='')}@{host}/{quote(database)}?sslmode=require"
+def postgres_uri(user: str, password: str | None, host: str, database: str) -> str:
+    """The application's `DATABASE_URL` (also built by the rotation command, so both agree); without a
+    password when `password` is None (what the program hands Vercel before the first rotation)."""
+    credentials = quote(user) if password is None else f"{quote(user)}:{quote(password, safe='')}"
+    return f"postgresql://{credentials}@{host}/{quote(database)}?sslmode=require"

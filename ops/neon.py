@@ -1,5 +1,5 @@
 """The subset of Neon's API (v2) the operator commands use: find a project by name, its default branch
-and read-write host, a role, and reset that role's password.
+and read-write host, a role, the project's owner role, and reset a role's password.
 
 Authentication: `Authorization: Bearer $NEON_API_KEY`. Base URL `NEON_API_BASE_URL`, default Neon's.
 """
@@ -91,6 +91,33 @@ class Neon:
                 f"roles there: {names}",
                 404,
             ) from None
+
+    def owner_role(self, branch: Branch) -> str:
+        """The role that owns the branch's first database: the project's owner role, created with the project.
+
+        This is the role whose password the Neon provider reveals into the Project resource's state
+        (`database_user`, `database_password`, `connection_uri`) on every create and read: it takes the
+        branch's databases, sorts them by `created_at` and uses the first one's `owner_name`
+        (kislerdm/terraform-provider-neon, `internal/provider/resource_project.go`, `newDbConnectionInfo`
+        and `findDefaultDatabase`). Neon API v2: `GET /projects/{id}/branches/{id}/databases`."""
+        answer = self.client.request(
+            "GET",
+            f"/projects/{quote(branch.project_id)}/branches/{quote(branch.branch_id)}/databases",
+            not_found=f"branch {branch.branch_name!r} of project {branch.project_name!r} not found",
+        )
+        databases = answer.get("databases") if isinstance(answer, dict) else None
+        if not isinstance(databases, list) or not all(isinstance(d, dict) for d in databases):
+            raise VendorAPIError(
+                VENDOR, "GET .../databases: expected a list of databases; the API may have changed", 200
+            )
+        owned = [d for d in databases if isinstance(d.get("owner_name"), str) and d.get("owner_name")]
+        if not owned:
+            raise VendorAPIError(
+                VENDOR,
+                f"branch {branch.branch_name!r} of project {branch.project_name!r} has no database with an owner",
+            )
+        first = min(owned, key=lambda d: str(d.get("created_at", "")))
+        return first["owner_name"]
 
     def reset_password(self, branch: Branch, role: str) -> str:
         """Reset the role's password; Neon generates the new one and returns it once. It is usable when

@@ -1,10 +1,14 @@
-"""Rotate a Neon role's password after provisioning: Neon -> 1Password -> the sites' DATABASE_URL in Vercel.
+"""Rotate Neon roles' passwords after provisioning: Neon -> 1Password -> the sites' DATABASE_URL in Vercel.
 
+    python -m ops.rotate_neon_password --stack prod --all [--dry-run] [--resume]
     python -m ops.rotate_neon_password --stack prod --role portal_app [--dry-run] [--resume]
 
-Why: Neon generates a role's password when Pulumi creates the role, so that password sits in Pulumi's
-state. Rotating it once provisioning is done leaves no usable password there; 1Password holds the only
-valid one. Runbook: docs/runbooks/rotate-neon-password.md.
+Why: Neon generates a role's password when Pulumi creates it, and the Neon provider writes two into
+Pulumi's state: the project's owner role (the Project's `database_password` and `connection_uri`) and the
+application role (the Role's `password`). `--all` rotates both, the owner role first (found through
+Neon's API as the owner of the branch's first database, exactly as the provider finds it); `--role`
+rotates one. Afterwards the passwords in the state no longer work; 1Password holds the only valid ones.
+Runbook: docs/runbooks/rotate-neon-password.md.
 
 Order, and why it is safe:
   1. Look everything up first (Neon project, branch, host and role; the 1Password item; each site's
@@ -191,7 +195,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "DATABASE_URL in Vercel. Credentials come from the environment: " + ", ".join(CREDENTIALS) + ".",
     )
     parser.add_argument("--stack", required=True, help="stack name, e.g. prod (reads Pulumi.<stack>.yaml)")
-    parser.add_argument("--role", required=True, help="Neon role, e.g. portal_app (the stack's neon.appRole)")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--role", help="one Neon role, e.g. portal_app (the stack's neon.appRole)")
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="every role whose password Pulumi's state holds: the project's owner role, then neon.appRole",
+    )
     parser.add_argument(
         "--dry-run", action="store_true", help="look everything up, say what would change, change nothing"
     )
@@ -202,7 +212,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--journal-dir", type=Path, default=DEFAULT_JOURNAL_DIR, help="where the journal lives (default: .rotation/)"
     )
     args = parser.parse_args(argv)
-    if not ROLE_NAME.fullmatch(args.role):
+    if args.role is not None and not ROLE_NAME.fullmatch(args.role):
         parser.error(f"--role: found {args.role!r}; allowed: a Postgres role name matching {ROLE_NAME.pattern}")
     return args
 
@@ -213,8 +223,23 @@ class Rotation:
         self.environ = dict(os.environ if environ is None else environ)
         self.journal: Journal | None = None
 
+    def roles_in_state(self) -> list[str]:
+        """For --all: the project's owner role and the application role, looked up without changing anything."""
+        settings = self._settings()
+        self._connect(settings)
+        try:
+            branch = self.neon.default_branch(settings.neon.project_name, settings.neon.org_id)
+            owner = self.neon.owner_role(branch)
+        except VendorAPIError as error:
+            raise OperatorError(f"{error}\nNothing was changed.", EXIT_NOTHING_CHANGED) from None
+        return list(dict.fromkeys([owner, settings.neon.app_role]))
+
     def run(self) -> int:
         settings = self._settings()
+        self._connect(settings)
+        return self._run(settings)
+
+    def _connect(self, settings) -> None:
         credentials = require_env(CREDENTIALS, self.environ)
         self.console.secrets.update(credentials[name] for name in SECRET_CREDENTIALS)
         try:  # a base URL that is not https, a malformed VENDOR_API_* tuning variable: the operator's to fix
@@ -229,6 +254,8 @@ class Rotation:
             )
         except VendorSettingError as error:
             raise OperatorError(f"{error}\nNothing was changed.", EXIT_USAGE) from None
+
+    def _run(self, settings) -> int:
         path = self.args.journal_dir / f"{self.args.stack}-{self.args.role}.json"
         journal = Journal.load(path)
         if self.args.resume:
@@ -448,7 +475,38 @@ def _database_url(plan: Plan, password: str) -> str:
 def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:
     args = parse_args(argv)
     console = Console()
-    rotation = Rotation(args, console, environ)
+    if not args.all:
+        return _guarded(Rotation(args, console, environ), console)
+    discovery = Rotation(args, console, environ)
+    try:
+        roles = discovery.roles_in_state()
+    except OperatorError as error:
+        console.fail(str(error))
+        return error.exit_code
+    except Exception:  # a bug in this command; nothing was changed yet
+        console.fail("internal error (a bug in this command):\n" + traceback.format_exc().rstrip())
+        console.fail("Nothing was changed.")
+        return EXIT_NOTHING_CHANGED
+    console.say(f"Roles whose passwords Pulumi's state holds, rotated in turn: {', '.join(roles)}")
+    for role in roles:
+        one = argparse.Namespace(**{**vars(args), "role": role, "all": False})
+        journal = one.journal_dir / f"{args.stack}-{role}.json"
+        if args.resume and not journal.exists():
+            one.resume = False  # not reached by the interrupted --all run: rotate it now
+        console.say()
+        code = _guarded(Rotation(one, console, environ), console)
+        if code != EXIT_OK:
+            done = roles[: roles.index(role)]
+            console.fail(
+                f"--all stopped at role {role!r}"
+                + (f" (done: {', '.join(done)})" if done else "")
+                + "; fix the cause, then run the same command with --resume."
+            )
+            return code
+    return EXIT_OK
+
+
+def _guarded(rotation: Rotation, console: Console) -> int:
     try:
         return rotation.run()
     except OperatorError as error:

@@ -1,13 +1,16 @@
 """The preflight command line.
 
     python -m preflight [check] [--stack NAME]... [--json FILE] [--format text|json|markdown]
-    python -m preflight diff BASE.json HEAD.json [--format markdown|json] [--json FILE]
     python -m preflight residency [--stack NAME]... [--from-report FILE] [--format markdown]
-    python -m preflight register append DIFF.json --pr N --approver LOGIN [--date YYYY-MM-DD]
+    python -m preflight diff ...        the same as `python -m compliance diff ...`
+    python -m preflight register ...    the same as `python -m compliance register ...`
 
 Without a subcommand (or with `check`): every stack is evaluated. Exit codes: 0 no mandatory violation;
 1 mandatory violations; 2 a stack's program or configuration could not be evaluated (or the command was
-used wrongly). The subcommands live in their own modules and document their own exit codes.
+used wrongly). `residency` evaluates the stacks (or reads --from-report) and shows them as
+`python -m compliance residency` does. The compliance evidence tools live in `compliance/`, which reads
+reports and never imports the Pulumi SDK; `diff` and `register` here are aliases kept for the workflows
+and for habit. Each documents its own exit codes.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import sys
 from pathlib import Path
 
 import exit_codes
-from stack_config import Project, ProjectError
+from preflight.evaluation import evaluate_report, select_stacks
+from stack_config import ProjectError
 
 EXIT_USAGE = exit_codes.USAGE
 SUBCOMMANDS = ("diff", "residency", "register")
@@ -33,9 +37,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             "policy pack over the Analyzer protocol. No Pulumi CLI, credentials or network needed."
         ),
         epilog=(
-            "Other commands: `diff BASE.json HEAD.json` (classified changes between two reports), "
-            "`residency` (where each service keeps its data), `register append DIFF.json` (the compliance "
-            "register). Each takes --help."
+            "Other commands: `residency` (where each service keeps its data), and the aliases of "
+            "`python -m compliance`: `diff BASE.json HEAD.json` (classified changes between two reports), "
+            "`register append DIFF.json` (the compliance register). Each takes --help."
         ),
     )
     parser.add_argument(
@@ -98,46 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     return exit_code(results)
 
 
-def select_stacks(project_dir: Path, wanted: list[str] | None) -> tuple[Project, list[str]]:
-    """The project and the stacks to evaluate (all shipped ones unless named); ProjectError if unknown."""
-    root = project_dir.resolve()
-    project = Project.load(root)
-    shipped = project.stacks()
-    stacks = wanted or shipped
-    unknown = [s for s in stacks if s not in shipped]
-    if unknown:
-        raise ProjectError(
-            f"--stack {', '.join(unknown)}: no such stack; stacks shipped: {', '.join(shipped) or 'none'}"
-        )
-    if not stacks:
-        raise ProjectError(f"{root}: no Pulumi.<stack>.yaml files; nothing to check")
-    return project, stacks
-
-
-def evaluate_report(
-    project: Project, stacks: list[str], policy_pack: Path | None, *, fork: bool = True
-) -> tuple[dict, list]:
-    """Every stack evaluated and judged by the pack: the JSON report and the per-stack results."""
-    from preflight.report import build_report
-    from preflight.runner import Progress, evaluate
-
-    policy_dir = (policy_pack or project.root / "policy").resolve()
-    progress = Progress(enabled=sys.stderr.isatty())
-    results = evaluate(project, stacks, policy_dir, progress, fork=fork)
-    progress.done()
-    return build_report(project.name, results), results
-
-
 def _subcommand(name: str, argv: list[str]) -> int:
     # Imported on use, so that each command loads only what it needs.
-    if name == "diff":
-        from preflight import diff
-
-        return diff.main(argv)
     if name == "residency":
         from preflight import residency
 
         return residency.main(argv)
-    from preflight import register
+    from compliance import cli
 
-    return register.main(argv)
+    return cli.main([name, *argv], prog="python -m preflight")

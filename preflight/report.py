@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import catalog
+from compliance.reports import violation_text
 from preflight.registrations import Registration, plain, tree_order
 
 SCHEMA_PATH = Path(__file__).with_name("schema") / "report-v1.json"
@@ -25,13 +26,6 @@ EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 # (pulumi/dynamic/dynamic.py): base64 noise to a reader, and often large. Reported by name only.
 DYNAMIC_PROVIDER_KEY = "__provider"
 DYNAMIC_PROVIDER_SHOWN = "[serialized dynamic provider]"
-
-
-def violation_text(message: str, description: str) -> str:
-    """A diagnostic's message without the policy description the policy SDK puts before it."""
-    if description and message.startswith(description + "\n"):
-        message = message[len(description) + 1 :]
-    return message.replace("\n", " ")
 
 
 @dataclass
@@ -232,44 +226,3 @@ def _version(distribution: str) -> str:
     from importlib import metadata
 
     return metadata.version(distribution)
-
-
-# --- reading a report back (diff, residency --from-report) ---------------------------------------------------
-
-
-class ReportError(Exception):
-    """A report that cannot be read back; the message names the file and the reason."""
-
-
-def load_report(path: Path, role: str) -> dict[str, Any]:
-    """A preflight report, checked against its schema, or a ReportError saying what is wrong."""
-    where = f"{role} report {path}"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReportError(f"{where}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReportError(f"{where}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
-    try:
-        report = json.loads(text)
-    except ValueError as exc:
-        raise ReportError(
-            f"{where}: not JSON ({exc}); expected a report written by `python -m preflight --json FILE`"
-        ) from None
-    if not isinstance(report, dict):
-        raise ReportError(f"{where}: found a JSON {type(report).__name__}; expected a preflight report object")
-    version = report.get("schemaVersion")
-    if version != SCHEMA_VERSION:
-        raise ReportError(
-            f"{where}: schemaVersion: found {version!r}; allowed: {SCHEMA_VERSION} "
-            f"({SCHEMA_PATH.name}); write the report again with this version of the preflight"
-        )
-    import jsonschema  # imported late: only a report that got this far needs it
-
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(report))
-    if error is not None:
-        location = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-        message = error.message if len(error.message) <= 200 else error.message[:200] + "..."
-        raise ReportError(f"{where}: {location or '(top level)'}: {message}; not a valid {SCHEMA_PATH.name}")
-    return report

@@ -1,13 +1,7 @@
-"""`python -m preflight residency`: per stack, every service, where its data lives, and the exceptions.
+"""`python -m preflight residency`: the residency report (compliance/residency.py) of the stacks evaluated
+now, or of a report written earlier (`--from-report FILE`, the same as `python -m compliance residency`).
 
-The rows and verdicts are the report's residency table (`preflight/report.py: residency_rows`): where each
-data-holding resource says it lives, next to the policy pack's `au-data-residency` verdict. Nothing here
-judges a region; this module only names services and places for a reader, and states what limits the
-data sent to a documented exception. Evidence comes from a fresh evaluation of the stacks (as
-`python -m preflight` does) or from a report written earlier (`--from-report FILE`).
-
-Exit codes: 0 every row is Australian or a documented exception; 1 a residency violation; 2 a stack or
-report could not be evaluated or read.
+Exit codes: those of `python -m compliance residency`; 2 also when a stack cannot be evaluated.
 """
 
 from __future__ import annotations
@@ -15,42 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
-import catalog
+from compliance import residency
 
-EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
-
-# What each service keeps, where a place is, and which types have a row: catalog.py. Below, only prose for
-# the reader: what bounds each service's data beyond the rows.
-SERVICE_NOTES = {
-    "vercel": (
-        "Only where functions run is pinned (`syd1`, failover off). Vercel serves static assets from its "
-        "global CDN cache and runs builds in its own build region (build logs show Washington, D.C., `iad1`), "
-        "so pages and builds must not embed customer data."
-    ),
-}
-
-SENTRY_LIMITS = """\
-What limits the data sent to Sentry:
-
-- Enforced here: `au-data-residency` blocks any Sentry resource that no active documented exception covers
-  (the pack's `exceptions` config: justification, approver, optional expiry, owned by security), and
-  `au-data-residency-exceptions` reports every one (the rows above). The organisation's storage location
-  is fixed per stack by `sentry.dataStorage` (`us` or `de`): the provider talks only to that host.
-- Not enforced here, manual: server-side data scrubbing on the Sentry organisation (Data Scrubber, default
-  scrubbers, IP address scrubbing). The provider (`pulumiverse-sentry` 0.0.9) cannot set it, so it is a
-  registered manual setting, checked read-only by `python -m ops.check_manual --only sentry`
-  (docs/manual-configuration.md).
-- Not enforced here, in the apps: the Sentry SDK set up with `sendDefaultPii: false`, without request
-  bodies, cookies or user records, and a `beforeSend` that drops personal data. That lives in the
-  application repositories, not in this one.
-"""
+PROG = "python -m preflight residency"
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m preflight residency",
+        prog=PROG,
         description="Where each service's data lives, per stack, with the policy pack's residency verdicts.",
     )
     parser.add_argument("--stack", action="append", metavar="NAME", help="only this stack (repeatable)")
@@ -59,148 +26,24 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--project", type=Path, default=Path.cwd(), help="project directory (default: .)")
     parser.add_argument("--policy-pack", type=Path, default=None, help="default: <project>/policy")
     args = parser.parse_args(argv)
-    try:
-        report, source = _report(args)
-    except _Unusable as exc:
-        print(f"preflight residency: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    stacks = [s for s in report["stacks"] if not args.stack or s["name"] in args.stack]
-    sys.stdout.write(markdown(report, stacks, source))
-    if any(s["status"] == "error" for s in stacks):
-        return EXIT_USAGE
-    if any(row["verdict"] == "violation" for s in stacks for row in s["residency"]):
-        return EXIT_VIOLATION
-    return EXIT_OK
-
-
-class _Unusable(Exception):
-    pass
-
-
-def _report(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    name = PROG.removeprefix("python -m ")
     if args.from_report is not None:
-        from preflight.report import ReportError, load_report
+        from compliance.reports import ReportError, load_report
 
         try:
             report = load_report(args.from_report, "--from-report")
         except ReportError as exc:
-            raise _Unusable(str(exc)) from None
-        names = [s["name"] for s in report["stacks"]]
-        unknown = [s for s in args.stack or [] if s not in names]
-        if unknown:
-            raise _Unusable(
-                f"--stack {', '.join(unknown)}: not in {args.from_report}; stacks there: {', '.join(names)}"
-            )
-        return report, f"report `{args.from_report}` ({report['generatedAt']})"
+            print(f"{name}: {exc}", file=sys.stderr)
+            return residency.EXIT_USAGE
+        return residency.show(report, args.stack, args.from_report, name)
 
-    from preflight.cli import evaluate_report, select_stacks
+    from preflight.evaluation import evaluate_report, select_stacks
     from stack_config import ProjectError
 
     try:
         project, stacks = select_stacks(args.project, args.stack)
     except ProjectError as exc:
-        raise _Unusable(str(exc)) from None
+        print(f"{name}: {exc}", file=sys.stderr)
+        return residency.EXIT_USAGE
     report, _ = evaluate_report(project, stacks, args.policy_pack)
-    return report, f"a fresh evaluation ({report['generatedAt']})"
-
-
-def markdown(report: dict[str, Any], stacks: list[dict[str, Any]], source: str) -> str:
-    pack = report.get("policyPack")
-    pack_text = f"policy pack `{pack['name']}` {pack['version']}" if pack else "no policy pack"
-    out = [
-        f"# Data residency: {report['project']}",
-        "",
-        f"From {source}. Verdicts are the {pack_text}'s `au-data-residency` results; regions are what the "
-        "program asks each provider for (see docs/compliance/README.md for what this does and does not prove).",
-    ]
-    for stack in stacks:
-        out += ["", f"## Stack `{stack['name']}`", ""]
-        if stack["error"]:
-            out += ["Could not be evaluated, so nothing is known about it:", "", "```", stack["error"], "```"]
-            continue
-        rows = sorted(stack["residency"], key=_order)
-        out += [
-            "| Service | Data | Resource | Where the data lives | Australia | Verdict |",
-            "|---|---|---|---|---|---|",
-        ]
-        for row in rows:
-            service, data = _service(row)
-            out.append(
-                f"| {service} | {data} | `{row['resource']}` | {_md(_where(row['region']))} | "
-                f"{_australia(row['verdict'])} | {_verdict(row)} |"
-            )
-        out += _exceptions(rows)
-        out += _violations(rows)
-    out += _limits([row for stack in stacks for row in stack["residency"]])
-    return "\n".join(out).rstrip("\n") + "\n"
-
-
-def _exceptions(rows: list[dict[str, str]]) -> list[str]:
-    by_place: dict[tuple[str, str], list[str]] = {}
-    for row in rows:
-        if row["verdict"] == "exception":
-            by_place.setdefault((row["type"].split(":", 1)[0], _where(row["region"])), []).append(row["resource"])
-    out = ["", "Documented exceptions:", ""] if by_place else []
-    for (service, where), resources in by_place.items():
-        names = ", ".join(f"`{r}`" for r in resources)
-        out.append(f"- {_service_name(service)}: data stored in {where}, for {names} (limits below).")
-    return out
-
-
-def _limits(rows: list[dict[str, str]]) -> list[str]:
-    """Once for the whole report: what bounds each exception, and what the rows cannot show."""
-    services = {row["type"].split(":", 1)[0] for row in rows}
-    exceptions = [row for row in rows if row["verdict"] == "exception"]
-    out = ["", "## Exceptions and limits"]
-    if any(row["type"].startswith("sentry:") for row in exceptions):
-        detail = next(row["detail"] for row in exceptions if row["type"].startswith("sentry:"))
-        out += ["", "The pack's verdict on each Sentry resource, for example:", "", f"> {_md(detail)}", ""]
-        out.append(SENTRY_LIMITS.rstrip("\n"))
-    for service in sorted(services & SERVICE_NOTES.keys()):
-        out += ["", f"{_service_name(service)}: {SERVICE_NOTES[service]}"]
-    return out if len(out) > 2 else []
-
-
-def _violations(rows: list[dict[str, str]]) -> list[str]:
-    violations = [row for row in rows if row["verdict"] == "violation"]
-    if not violations:
-        return []
-    out = ["", "### Violations (blocking)", ""]
-    out += [f"- `{row['resource']}`: {_md(row['detail'])}" for row in violations]
-    return out
-
-
-def _order(row: dict[str, str]) -> tuple[int, str]:
-    types = catalog.residency_types()
-    return (types.index(row["type"]) if row["type"] in types else len(types), row["resource"])
-
-
-def _service(row: dict[str, str]) -> tuple[str, str]:
-    # The report names a service by its component ("VercelSite admin"); the site is the component's name.
-    component = row["service"].rsplit(" ", 1)[-1]
-    site = component.removeprefix("sentry-").capitalize()
-    known = catalog.lookup(row["type"])
-    if known is None or known.residency is None:
-        return row["service"], "data"
-    return known.residency.label.format(site=site), known.residency.data
-
-
-def _service_name(prefix: str) -> str:
-    return catalog.service_name(prefix)
-
-
-def _where(region: str) -> str:
-    places = catalog.places_in(region)
-    return f"{region} ({'; '.join(places)})" if places else region
-
-
-def _australia(verdict: str) -> str:
-    return {"australian": "yes", "exception": "no (documented exception)"}.get(verdict, "**no: violation**")
-
-
-def _verdict(row: dict[str, str]) -> str:
-    return {"australian": "Australian", "exception": "exception"}.get(row["verdict"], "**VIOLATION**")
-
-
-def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return residency.show(report, None, None, name)

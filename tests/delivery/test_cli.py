@@ -314,3 +314,11 @@ def test_the_comment_starts_with_its_marker_and_fits_github(tmp_path: Path) -> N
 def test_urn_parts() -> None:
     urn = "urn:pulumi:prod::motion-mavericks-portal::motion-mavericks:index:NeonDatabase$neon:index/project:Project::db"
     assert (digest.urn_type(urn), digest.urn_name(urn)) == ("neon:index/project:Project", "db")
+
+
+def test_up_never_saves_a_refresh(project: Path) -> None:
+    """A saved refresh makes the Neon provider write the roles' current passwords into the state
+    (docs/runbooks/rotate-neon-password.md, "What the state holds"): `up` never refreshes."""
+    proc = run(project, "up", "dev", "--out", "up")
+    up_call = next(call for call in calls(project) if call[0] == "up")
+    assert "--refresh" not in up_call and not any(arg.startswith("--refresh") for arg in up_call), proc.stderr

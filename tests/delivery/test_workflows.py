@@ -326,3 +326,13 @@ def test_dependabot_covers_the_program_the_pack_and_the_actions() -> None:
     config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
     covered = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
     assert covered == {("pip", "/"), ("pip", "/policy"), ("github-actions", "/")}
+
+
+def test_no_workflow_saves_a_refresh() -> None:
+    """Only `pulumi preview --refresh` (drift, kept nowhere) may refresh: `pulumi refresh` or `up --refresh`
+    would write the Neon roles' current passwords into the state."""
+    for name, text in all_workflows().items():
+        for job, step in steps(load(text)):
+            for line in str(step.get("run", "")).splitlines():
+                assert not re.search(r"\bpulumi\s+refresh\b", line), f"{name} {job}: {line.strip()}"
+                assert not re.search(r"\bpulumi\s+up\b.*--refresh", line), f"{name} {job}: {line.strip()}"

@@ -130,6 +130,13 @@ class FakeNeon(FakeVendor):
                 {"host": HOST, "branch_id": BRANCH_ID, "type": "read_write"},
             ]
             return self._json({"endpoints": endpoints})
+        if method == "GET" and rest == f"/branches/{BRANCH_ID}/databases":
+            # Created with the project: neondb, owned by the owner role; then the program's database.
+            databases = [
+                {"name": "portal", "owner_name": "portal_app", "created_at": "2026-11-02T01:00:05Z"},
+                {"name": "neondb", "owner_name": "neondb_owner", "created_at": "2026-11-02T01:00:00Z"},
+            ]
+            return self._json({"databases": [{**d, "branch_id": BRANCH_ID} for d in databases]})
         roles_path = f"/branches/{BRANCH_ID}/roles"
         if method == "GET" and rest == roles_path:
             return self._json({"roles": [{"name": r, "branch_id": BRANCH_ID} for r in self.roles]})

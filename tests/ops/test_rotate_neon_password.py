@@ -310,3 +310,56 @@ def test_a_plain_http_base_url_or_a_malformed_tuning_variable_is_a_usage_error(
     assert repr(value) in err and "Nothing was changed." in err
     assert vendors.mutations() == []
     assert_nothing_secret_shown(vendors, out, err)
+
+
+# --- every role whose password the state holds, the owner role included --------------------------------
+
+OWNER_ITEM = "itemneonowner0000000000001"
+
+
+def test_all_rotates_the_owner_role_and_the_app_role(vendors: Vendors, capsys) -> None:
+    """The provider keeps the owner role's password in the Project's state: --all finds that role the way
+    the provider does (owner of the branch's first database) and rotates it too."""
+    code, out, err = run(vendors, capsys, "--stack", "prod", "--all")
+    assert code == 0, err
+    assert "Roles whose passwords Pulumi's state holds, rotated in turn: neondb_owner, portal_app" in out
+    resets = [c.path.split("/roles/")[1] for c in vendors.neon.mutations()]
+    assert resets == ["neondb_owner/reset_password", "portal_app/reset_password"]
+    owner_password, app_password = vendors.neon.issued
+    assert vendors.connect.password(OWNER_ITEM) == owner_password
+    assert vendors.connect.password(ITEM_ID) == app_password
+    assert all(vendors.vercel.database_url(p) == expected_url(app_password) for p in PROJECTS.values())
+    for role in ("neondb_owner", "portal_app"):
+        state = json.loads((vendors.journal_dir / f"prod-{role}.json").read_text())["state"]
+        assert state == "complete", role
+    assert_nothing_secret_shown(vendors, out, err)
+
+
+def test_all_as_a_dry_run_names_both_roles_and_changes_nothing(vendors: Vendors, capsys) -> None:
+    code, out, err = run(vendors, capsys, "--stack", "prod", "--all", "--dry-run")
+    assert code == 0, err
+    assert "Would rotate the Neon password of role 'neondb_owner'" in out
+    assert "Would rotate the Neon password of role 'portal_app'" in out
+    assert "Vercel     nothing: the sites' DATABASE_URL uses role 'portal_app', not 'neondb_owner'" in out
+    assert vendors.mutations() == []
+
+
+def test_all_stopped_part_way_resumes_without_resetting_the_owner_again(vendors: Vendors, capsys) -> None:
+    vendors.neon.fail("POST", r"/roles/portal_app/reset_password$", 502)
+    code, out, err = run(vendors, capsys, "--stack", "prod", "--all")
+    assert code == 3
+    assert "--all stopped at role 'portal_app' (done: neondb_owner)" in err
+    code, out2, err2 = run(vendors, capsys, "--stack", "prod", "--all", "--resume")
+    assert code == 0, err2
+    assert "Nothing to resume: the rotation recorded in" in out2  # the owner role, done before
+    owner_password, app_password = vendors.neon.issued
+    assert vendors.connect.password(OWNER_ITEM) == owner_password
+    assert all(vendors.vercel.database_url(p) == expected_url(app_password) for p in PROJECTS.values())
+    assert_nothing_secret_shown(vendors, out, err, out2, err2)
+
+
+def test_role_and_all_together_are_refused(vendors: Vendors, capsys) -> None:
+    with pytest.raises(SystemExit) as caught:
+        run(vendors, capsys, "--stack", "prod", "--all", "--role", "portal_app")
+    assert caught.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err

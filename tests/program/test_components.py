@@ -23,9 +23,17 @@ from tests.conftest import ROOT
 
 TAGS = ResourceTags(env="prod", owner="platform-engineering", data_class="confidential")
 
+OWNER_PASSWORD = "owner-fake-password-0001"
+
 # What each provider would report after creating the resource.
 CREATED = {
-    "neon:index/project:Project": {"databaseHost": "ep-calm-sea-123.ap-southeast-2.aws.neon.tech"},
+    "neon:index/project:Project": {
+        "databaseHost": "ep-calm-sea-123.ap-southeast-2.aws.neon.tech",
+        # The owner role's password, which the provider writes into the Project's state.
+        "databaseUser": "neondb_owner",
+        "databasePassword": OWNER_PASSWORD,
+        "connectionUri": f"postgres://neondb_owner:{OWNER_PASSWORD}@ep-calm-sea-123.ap-southeast-2.aws.neon.tech/neondb",
+    },
     "neon:index/role:Role": {"password": "p@ss/word+1"},
     "upstash:index/redisDatabase:RedisDatabase": {
         "databaseId": "6gcefvfd-9627-2tz5-4l71-c5679g19d2g4",
@@ -59,17 +67,21 @@ def secret_value(wire):
     return wire["value"]
 
 
-def test_neon_database_builds_the_application_connection_uri_as_a_secret() -> None:
+def test_neon_database_outputs_carry_no_password() -> None:
+    """The mocks give the Role and the Project (owner role) real-looking passwords: none reaches an output."""
+
     def program():
         db = NeonDatabase("neon", settings().neon, TAGS, protect=True)
         pulumi.export("uri", db.connection_uri)
         pulumi.export("host", db.host)
+        pulumi.export("project_id", db.project_id)
 
     result = run(program)
     uri = secret_value(result.stack_outputs["uri"])
-    assert uri == (
-        "postgresql://portal_app:p%40ss%2Fword%2B1@ep-calm-sea-123.ap-southeast-2.aws.neon.tech/portal?sslmode=require"
-    )
+    assert uri == "postgresql://portal_app@ep-calm-sea-123.ap-southeast-2.aws.neon.tech/portal?sslmode=require"
+    shown = repr(result.stack_outputs)
+    for password in ("p@ss/word+1", "p%40ss%2Fword%2B1", OWNER_PASSWORD, "neondb_owner"):
+        assert password not in shown
     assert result.stack_outputs["host"] == "ep-calm-sea-123.ap-southeast-2.aws.neon.tech"
     (component,) = result.by_type("motion-mavericks:index:NeonDatabase")
     assert component.inputs == {"tags": TAGS.as_props()}

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.support.commands import preflight
-from tests.support.project import edit, project_copy
+from tests.support.commands import preflight, run_module
+from tests.support.project import ROOT, edit, project_copy
+
+
+def compliance(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """`python -m compliance ...` as a user runs it."""
+    return run_module("compliance", *args, cwd=cwd, timeout=120)
+
 
 # The pull request every diff test reviews: a region, a retention, a protect flag, a budget and a tag.
 HEAD_EDITS = (
@@ -45,7 +52,7 @@ def prod_reports(tmp_path_factory: pytest.TempPathFactory) -> Reports:
         edit(copy / file, old, new)
     result = preflight("--stack", "prod", "--json", str(head), cwd=copy)
     assert result.returncode == 1, "the head breaks mandatory policies: " + result.stdout + result.stderr
-    result = preflight("diff", str(base), str(head), "--json", str(diff))
+    result = compliance("diff", str(base), str(head), "--json", str(diff))
     assert result.returncode == 0, result.stderr
     return Reports(base, head, diff, result.stdout)
 

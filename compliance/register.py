@@ -1,6 +1,6 @@
-"""`python -m preflight register append DIFF.json --pr N ...`: record a merged change in the compliance register.
+"""`python -m compliance register append DIFF.json --pr N ...`: record a merged change in the compliance register.
 
-One row per impacting change of the diff (`stacks[].impacts`, see preflight/diff.py) is appended to the
+One row per impacting change of the diff (`stacks[].impacts`, see compliance/diff.py) is appended to the
 register's table (default `docs/compliance/register.md`): date, stack, change, classification, the pull
 request and its approver(s). A stack that could not be evaluated gets one row, classified `unassessed`,
 so that a gap in the evidence is itself on the record. Appending is idempotent per pull request (or per
@@ -11,7 +11,12 @@ as GitHub's API returns them (`gh api --paginate repos/O/R/pulls/N/reviews`: a J
 pages, or one review per line): a reviewer approved if their latest approving-or-blocking review is
 APPROVED. No approver at all is recorded as such, never invented.
 
-Exit codes: 0 appended, or nothing to append; 2 bad arguments, an unreadable diff or register.
+The register is committed to `main` by an app that bypasses branch protection, and what it records comes
+from the pull request's program: every cell is inert markdown on one line (compliance/markdown.py). An
+impact's `change` is made inert by the diff; here it is only kept to its cell.
+
+Exit codes: 0 appended, or nothing to append; 2 bad arguments, or a diff, reviews or register file that
+cannot be used (the message names the file and the key).
 """
 
 from __future__ import annotations
@@ -24,7 +29,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from preflight.diff import SCHEMA_VERSION as DIFF_SCHEMA_VERSION
+from compliance.classification import CLASSES
+from compliance.diff import SCHEMA_VERSION as DIFF_SCHEMA_VERSION
+from compliance.markdown import one_line, text
+from compliance.reports import ReportError, check_schema, read_json
 
 EXIT_OK, EXIT_USAGE = 0, 2
 DEFAULT_REGISTER = Path("docs/compliance/register.md")
@@ -33,25 +41,65 @@ SEPARATOR = "|---|---|---|---|---|---|"
 PR_COLUMN = 4  # zero-based, among the six cells
 LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
 SHA = re.compile(r"^[0-9a-f]{7,40}$")
+PR_URL = re.compile(r"^https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%/-]*)?$")  # nothing markdown reads
 NO_APPROVER = "none (no approving review)"
 UNASSESSED = "unassessed"
 DECIDING_STATES = {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
+
+
+# What the register reads of a diff (compliance/schema/diff-v1.json has the whole of it).
+DIFF_INPUT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["schemaVersion", "stacks"],
+    "properties": {
+        "schemaVersion": {"const": DIFF_SCHEMA_VERSION},
+        "stacks": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "change", "note", "impacts"],
+                "properties": {
+                    "name": {"type": "string", "minLength": 1},
+                    "change": {"enum": ["added", "removed", "changed", "unchanged", "not-comparable"]},
+                    "note": {"type": "string"},
+                    "impacts": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["change", "classes"],
+                            "properties": {
+                                "change": {"type": "string", "minLength": 1},
+                                "classes": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "uniqueItems": True,
+                                    "items": {"enum": list(CLASSES)},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
 
 
 class RegisterError(Exception):
     """A user's mistake or an unusable file; the message names it and what is allowed."""
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], prog: str = "python -m compliance register") -> int:
+    name = prog.removeprefix("python -m ")
     parser = argparse.ArgumentParser(
-        prog="python -m preflight register",
+        prog=prog,
         description="The compliance register: one row per impacting change, appended on merge.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="append")
     append = commands.add_parser(
         "append",
         help="append a merged diff's impacting changes",
-        description="Append one row per impacting change in DIFF.json (from `python -m preflight diff --json`).",
+        description="Append one row per impacting change in DIFF.json (from `python -m compliance diff --json`).",
     )
     append.add_argument("diff", type=Path, metavar="DIFF.json")
     which = append.add_mutually_exclusive_group(required=True)
@@ -66,7 +114,7 @@ def main(argv: list[str]) -> int:
     try:
         return _append(args)
     except RegisterError as exc:
-        print(f"preflight register: {exc}", file=sys.stderr)
+        print(f"{name}: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -94,7 +142,7 @@ def entries(diff: dict[str, Any]) -> list[tuple[str, str, str]]:
     found = []
     for stack in diff["stacks"]:
         if stack["change"] == "not-comparable":
-            change = f"changes not assessed: the stack {stack['note']}"
+            change = f"changes not assessed: the stack {text(stack['note'])}"
             found.append((stack["name"], change, UNASSESSED))
         for impact in stack["impacts"]:
             found.append((stack["name"], impact["change"], ", ".join(impact["classes"])))
@@ -110,8 +158,10 @@ def _reference(args: argparse.Namespace) -> tuple[str, str]:
         if not SHA.match(args.commit):
             raise RegisterError(f"--commit: found {args.commit!r}; allowed: a commit SHA (7 to 40 hex digits)")
         key = f"commit {args.commit[:12]}"
-    if args.pr_url is not None and not re.match(r"^https://[^\s|()\[\]]+$", args.pr_url):
-        raise RegisterError(f"--pr-url: found {args.pr_url!r}; allowed: an https:// URL without spaces or brackets")
+    if args.pr_url is not None and not PR_URL.match(args.pr_url):
+        raise RegisterError(
+            f"--pr-url: found {args.pr_url!r}; allowed: an https:// URL of letters, digits and . _ ~ % / - only"
+        )
     return key, f"[{key}]({args.pr_url})" if args.pr_url else key
 
 
@@ -129,29 +179,77 @@ def _approvers(args: argparse.Namespace) -> list[str]:
 
 def approvers_from_reviews(path: Path) -> list[str]:
     """Logins whose latest approving or blocking review is an approval, in the order they reviewed."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RegisterError(f"--reviews {path}: cannot be read ({exc.strerror})") from None
-    try:
-        parsed = json.loads(text) if text.strip() else []
-        reviews = parsed if isinstance(parsed, list) else [parsed]
-    except ValueError:
-        try:
-            reviews = [json.loads(line) for line in text.splitlines() if line.strip()]
-        except ValueError as exc:
-            raise RegisterError(f"--reviews {path}: not JSON ({exc}); expected GitHub's list of reviews") from None
-    flat = [r for item in reviews for r in (item if isinstance(item, list) else [item])]
     latest: dict[str, str] = {}
-    for review in flat:
-        login = (review.get("user") or {}).get("login") if isinstance(review, dict) else None
-        state = review.get("state") if isinstance(review, dict) else None
-        if not isinstance(login, str) or not isinstance(state, str):
-            raise RegisterError(f"--reviews {path}: found {str(review)[:80]!r}; each review needs user.login and state")
+    for where, review in _reviews(path):
+        if not isinstance(review, dict):
+            raise RegisterError(f"--reviews {path}: {where}: found a JSON {_kind(review)}; expected a review object")
+        user = review.get("user")
+        login = user.get("login") if isinstance(user, dict) else None
+        state = review.get("state")
+        if user is None or not isinstance(login, str):
+            found = "no user" if user is None else f"user {_shown(user)}"
+            raise RegisterError(
+                f"--reviews {path}: {where}.user.login: found {found}; allowed: the reviewer's GitHub login "
+                "(as GitHub's API returns reviews)"
+            )
+        if not isinstance(state, str):
+            raise RegisterError(
+                f"--reviews {path}: {where}.state: found {_shown(state)}; allowed: a review state such as "
+                "APPROVED, CHANGES_REQUESTED, COMMENTED or DISMISSED"
+            )
         if state in DECIDING_STATES:
             latest.pop(login, None)  # keep the order of each reviewer's latest decision
             latest[login] = state
     return [login for login, state in latest.items() if state == "APPROVED"]
+
+
+def _reviews(path: Path) -> list[tuple[str, Any]]:
+    """(where, review) for each review in the file: a JSON array, arrays of pages, or one review per line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RegisterError(f"--reviews {path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        content = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RegisterError(f"--reviews {path}: not UTF-8 text (byte {exc.start}); expected GitHub's reviews") from None
+    if not content.strip():
+        return []
+    try:
+        parsed = json.loads(content)
+        documents = [("", parsed)]
+    except ValueError:
+        documents = []
+        for number, line in enumerate(content.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                documents.append((f"line {number}", json.loads(line)))
+            except ValueError as exc:
+                raise RegisterError(
+                    f"--reviews {path}: line {number}: not JSON ({exc}); expected GitHub's list of reviews "
+                    "(a JSON array, arrays of pages, or one review per line)"
+                ) from None
+    found: list[tuple[str, Any]] = []
+    for prefix, document in documents:
+        items = document if isinstance(document, list) else [document]
+        for index, item in enumerate(items):
+            where = f"{prefix}[{index}]" if isinstance(document, list) else prefix or "(top level)"
+            if isinstance(item, list):  # a page of reviews (`gh api --paginate` without --jq)
+                found += [(f"{where}[{inner}]", review) for inner, review in enumerate(item)]
+            else:
+                found.append((where, item))
+    return found
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "object", list: "list", str: "string", bool: "boolean", int: "number", float: "number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _shown(value: Any) -> str:
+    shown = json.dumps(value, ensure_ascii=True)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def _date(text: str | None) -> str:
@@ -166,20 +264,21 @@ def _date(text: str | None) -> str:
 
 
 def _load_diff(path: Path) -> dict[str, Any]:
+    where = f"diff {path}"
     try:
-        diff = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RegisterError(f"diff {path}: no such file") from None
-    except OSError as exc:
-        raise RegisterError(f"diff {path}: cannot be read ({exc.strerror})") from None
-    except ValueError as exc:
-        raise RegisterError(f"diff {path}: not JSON ({exc}); expected `python -m preflight diff --json`") from None
+        diff = read_json(path, where, "a diff written by `python -m compliance diff --json FILE`")
+    except ReportError as exc:
+        raise RegisterError(str(exc)) from None
     version = diff.get("schemaVersion") if isinstance(diff, dict) else None
-    if version != DIFF_SCHEMA_VERSION or not isinstance(diff.get("stacks"), list):
+    if version != DIFF_SCHEMA_VERSION:
         raise RegisterError(
-            f"diff {path}: schemaVersion: found {version!r}; allowed: {DIFF_SCHEMA_VERSION} "
-            "(a diff written by `python -m preflight diff --json FILE`)"
+            f"{where}: schemaVersion: found {version!r}; allowed: {DIFF_SCHEMA_VERSION} "
+            "(a diff written by `python -m compliance diff --json FILE`)"
         )
+    try:
+        check_schema(diff, DIFF_INPUT_SCHEMA, where, "diff (compliance/schema/diff-v1.json)")
+    except ReportError as exc:
+        raise RegisterError(str(exc)) from None
     return diff
 
 
@@ -188,6 +287,8 @@ def _read_register(path: Path) -> list[str]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         raise RegisterError(f"--register {path}: no such file; the register starts from its committed header") from None
+    except UnicodeDecodeError as exc:
+        raise RegisterError(f"--register {path}: not UTF-8 text (byte {exc.start}); expected the register") from None
     except OSError as exc:
         raise RegisterError(f"--register {path}: cannot be read ({exc.strerror})") from None
     if HEADER not in lines:
@@ -210,9 +311,12 @@ def _names(line: str, key: str) -> bool:
 
 def _row(date: str, stack: str, change: str, classes: str, reference: str, approvers: list[str]) -> str:
     approved = ", ".join(f"@{login}" for login in approvers) or NO_APPROVER
-    cells = (date, stack, change, classes, reference, approved)
-    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+    # Ours, or checked above: date, classes, reference, approvers. From the report: the stack's name, and
+    # the change, which the diff made inert and which only has to stay in its cell.
+    cells = (date, text(stack), _in_cell(change), classes, reference, approved)
+    return "| " + " | ".join(cells) + " |"
 
 
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+def _in_cell(markdown: str) -> str:
+    """Inline markdown kept to one table cell: one line, and every `|` escaped that is not already."""
+    return re.sub(r"(?<!\\)((?:\\\\)*)\|", r"\1\\|", one_line(markdown))

@@ -1,11 +1,15 @@
-"""`python -m preflight diff BASE.json HEAD.json`: what changed between two preflight reports, and why it matters.
+"""`python -m compliance diff BASE.json HEAD.json`: what changed between two preflight reports, and why it matters.
 
 Per stack: resources added, removed and changed (matched by URN), each changed input by its nested path,
 changed options (protect, retainOnDelete, parent, provider), inputs that became or stopped being secret,
 and policy results that are new or cleared. Every change is classified by the one table in
-`preflight/classification.py`; the classified ones are the stack's `impacts`, which the compliance
-register records on merge (`python -m preflight register append`). Output: markdown for the pull request,
-JSON (schema: preflight/schema/diff-v1.json) for the record.
+`compliance/classification.py`; the classified ones are the stack's `impacts`, which the compliance
+register records on merge (`python -m compliance register append`). Output: markdown for the pull request,
+JSON (schema: compliance/schema/diff-v1.json) for the record.
+
+An impact's `change` is one line of inline markdown in which every value taken from a report (names,
+types, paths, values, policy messages) is already inert (compliance/markdown.py): the pull request
+comment and the register place it as it is.
 
 Exit codes: 0 the diff was produced (whatever it contains); 2 a report is missing, unreadable, not JSON,
 of another schema version or not a preflight report.
@@ -19,9 +23,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from preflight.classification import CLASSES, classify, rules_markdown
-from preflight.render import highlights
-from preflight.report import ReportError, load_report, violation_text
+from catalog import highlights
+from compliance.classification import CLASSES, classify, rules_markdown
+from compliance.markdown import code, text
+from compliance.reports import ReportError, load_report, violation_text
 
 SCHEMA_PATH = Path(__file__).with_name("schema") / "diff-v1.json"
 SCHEMA_VERSION = 1
@@ -91,9 +96,8 @@ def _stack_diff(name: str, base: dict[str, Any] | None, head: dict[str, Any] | N
         classes = _union([r["classes"] for r in refs] + [p["classes"] for p in results])
         if classes:
             where = "only in the head report" if base is None else "only in the base report"
-            entry["impacts"].append(
-                {"change": f"stack {name} {side} ({len(refs)} resources; {where})", "classes": classes, "urn": ""}
-            )
+            change = f"stack {text(name)} {side} ({len(refs)} resources; {where})"
+            entry["impacts"].append({"change": change, "classes": classes, "urn": ""})
         return entry
     errored = [
         f"{role}: {(s['error'].splitlines() or [''])[0]}"
@@ -120,15 +124,15 @@ def _stack_diff(name: str, base: dict[str, Any] | None, head: dict[str, Any] | N
         if changed is None:
             continue
         entry["resources"]["changed"].append(changed)
-        label = f"`{changed['name']}` ({changed['type']})"
+        label = _label(changed)
         for prop in changed["properties"]:
             what = prop["path"].removeprefix("inputs.")
-            _impact(entry, prop["classes"], urn, f"{label}: `{what}` {_from_to(prop)}")
+            _impact(entry, prop["classes"], urn, f"{label}: {code(what)} {_from_to(prop)}")
         for option in changed["options"]:
-            _impact(entry, option["classes"], urn, f"{label}: option `{option['option']}` {_from_to(option)}")
+            _impact(entry, option["classes"], urn, f"{label}: option {code(option['option'])} {_from_to(option)}")
         for secret in changed["secrets"]:
             state = "became a secret" if secret["head"] else "is no longer a secret"
-            _impact(entry, secret["classes"], urn, f"{label}: input `{secret['path']}` {state}")
+            _impact(entry, secret["classes"], urn, f"{label}: input {code(secret['path'])} {state}")
 
     base_results = {_policy_key(d): d for d in base["diagnostics"]}
     head_results = {_policy_key(d): d for d in head["diagnostics"]}
@@ -139,9 +143,12 @@ def _stack_diff(name: str, base: dict[str, Any] | None, head: dict[str, Any] | N
         for key in sorted(keys):
             result = _policy_result(source[key])
             entry["policies"][kind].append(result)
-            on = f"`{result['resource']}`" if result["resource"] else "the stack"
-            text = f"{kind} {result['enforcementLevel']} `{result['policy']}` result on {on}: {result['message']}"
-            _impact(entry, result["classes"], result["urn"], text)
+            on = code(result["resource"]) if result["resource"] else "the stack"
+            change = (
+                f"{kind} {text(result['enforcementLevel'])} {code(result['policy'])} result on {on}: "
+                f"{text(result['message'])}"
+            )
+            _impact(entry, result["classes"], result["urn"], change)
 
     if not any(entry["resources"].values()) and not any(entry["policies"].values()):
         entry["change"] = "unchanged"
@@ -250,16 +257,17 @@ def _union(lists: list[list[str]]) -> list[str]:
     return [c for c in CLASSES if c in found]
 
 
-def _label(ref: dict[str, Any]) -> str:
-    return f"`{ref['name']}` ({ref['type']})"
+def _label(ref: dict[str, Any], cell: bool = True) -> str:
+    """A resource by name and type, as inert markdown."""
+    return f"{code(ref['name'], cell)} ({text(ref['type'])})"
 
 
 def _highlights(ref: dict[str, Any]) -> str:
-    return f": {', '.join(ref['highlights'])}" if ref["highlights"] else ""
+    return f": {text(', '.join(ref['highlights']))}" if ref["highlights"] else ""
 
 
 def _from_to(entry: dict[str, Any]) -> str:
-    return f"{_show(entry.get('base', UNSET))} → {_show(entry.get('head', UNSET))}"
+    return f"{text(_show(entry.get('base', UNSET)))} → {text(_show(entry.get('head', UNSET)))}"
 
 
 def _show(value: Any) -> str:
@@ -282,10 +290,10 @@ def _markdown(diff: dict[str, Any], details: bool) -> str:
     impacts = summary["impacts"]
     counts = ", ".join(f"{n} {c}" for c, n in summary["byClass"].items() if n)
     out = [
-        f"## Preflight diff: {diff['project']}",
+        f"## Preflight diff: {text(diff['project'])}",
         "",
-        f"Base `{diff['base']['file']}` ({_pack(diff['base'])}) → head `{diff['head']['file']}` "
-        f"({_pack(diff['head'])}).",
+        f"Base {code(diff['base']['file'], False)} ({_pack(diff['base'])}) → head "
+        f"{code(diff['head']['file'], False)} ({_pack(diff['head'])}).",
         "",
         f"**{impacts} impacting change{'s' if impacts != 1 else ''}**"
         + (f" ({counts})." if counts else ".")
@@ -297,18 +305,18 @@ def _markdown(diff: dict[str, Any], details: bool) -> str:
     for stack in diff["stacks"]:
         r, p = stack["resources"], stack["policies"]
         out.append(
-            f"| `{stack['name']}` | {stack['change']} | {len(r['added'])} | {len(r['removed'])} | "
+            f"| {code(stack['name'])} | {stack['change']} | {len(r['added'])} | {len(r['removed'])} | "
             f"{len(r['changed'])} | {len(p['new'])} | {len(p['cleared'])} | {len(stack['impacts'])} |"
         )
     for stack in diff["stacks"]:
         if stack["change"] == "unchanged":
             continue
-        out += ["", f"### Stack `{stack['name']}`: {stack['change']}", ""]
+        out += ["", f"### Stack {code(stack['name'], False)}: {stack['change']}", ""]
         if stack["note"]:
-            out += [_md(stack["note"]), ""]
+            out += [text(stack["note"], line_start=True), ""]
         if stack["impacts"]:
             out += ["| Classification | Change |", "|---|---|"]
-            out += [f"| {', '.join(i['classes'])} | {_md(i['change'])} |" for i in stack["impacts"]]
+            out += [f"| {', '.join(i['classes'])} | {i['change']} |" for i in stack["impacts"]]
             out.append("")
         if details and stack["change"] == "changed":
             out += _details(stack)
@@ -324,9 +332,9 @@ def _details(stack: dict[str, Any]) -> list[str]:
         out.append("")
     for sign, side in (("+", "added"), ("-", "removed")):
         for ref in resources[side]:
-            out.append(f"- {sign} {side} {_md(_label(ref) + _highlights(ref))}")
+            out.append(f"- {sign} {side} {_label(ref, False)}{_highlights(ref)}")
     for changed in resources["changed"]:
-        out += ["", f"`{changed['name']}` ({changed['type']})", "", "| Change | Base | Head | Classification |"]
+        out += ["", _label(changed, False), "", "| Change | Base | Head | Classification |"]
         out.append("|---|---|---|---|")
         for prop in changed["properties"]:
             out.append(_row(prop["path"].removeprefix("inputs."), prop))
@@ -338,32 +346,30 @@ def _details(stack: dict[str, Any]) -> list[str]:
         out.append("")
     for kind in ("new", "cleared"):
         for result in stack["policies"][kind]:
-            on = result["resource"] or "(stack)"
+            on = code(result["resource"] or "(stack)", False)
             out.append(
-                f"- {kind} {result['enforcementLevel']} `{result['policy']}` on `{on}`: {_md(result['message'])}"
+                f"- {kind} {text(result['enforcementLevel'])} {code(result['policy'], False)} on {on}: "
+                f"{text(result['message'])}"
             )
     return [*out, "", "</details>"]
 
 
 def _row(what: str, entry: dict[str, Any]) -> str:
     base, head = _show(entry.get("base", UNSET)), _show(entry.get("head", UNSET))
-    return f"| `{what}` | {_md(base)} | {_md(head)} | {', '.join(entry['classes']) or '-'} |"
+    return f"| {code(what)} | {text(base)} | {text(head)} | {', '.join(entry['classes']) or '-'} |"
 
 
 def _pack(side: dict[str, Any]) -> str:
-    return f"policy pack {side['policyPack']}" if side["policyPack"] else "no policy pack info"
-
-
-def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return f"policy pack {text(side['policyPack'])}" if side["policyPack"] else "no policy pack info"
 
 
 # --- command line ------------------------------------------------------------------------------------------
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], prog: str = "python -m compliance diff") -> int:
+    name = prog.removeprefix("python -m ")
     parser = argparse.ArgumentParser(
-        prog="python -m preflight diff",
+        prog=prog,
         description="Compare two preflight JSON reports (e.g. main's and a pull request's) and classify each "
         "change as residency-, security-, backup- or cost-impacting.",
     )
@@ -382,16 +388,16 @@ def main(argv: list[str]) -> int:
         base = load_report(args.base, "base")
         head = load_report(args.head, "head")
     except ReportError as exc:
-        print(f"preflight diff: {exc}", file=sys.stderr)
+        print(f"{name}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     diff = diff_reports(base, head, str(args.base), str(args.head))
-    text = json.dumps(diff, indent=2, ensure_ascii=False) + "\n"
+    document = json.dumps(diff, indent=2, ensure_ascii=False) + "\n"
     if args.json:
         try:
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(text, encoding="utf-8")
+            args.json.write_text(document, encoding="utf-8")
         except OSError as exc:
-            print(f"preflight diff: --json {args.json}: cannot be written ({exc.strerror})", file=sys.stderr)
+            print(f"{name}: --json {args.json}: cannot be written ({exc.strerror})", file=sys.stderr)
             return EXIT_USAGE
-    sys.stdout.write(text if args.format == "json" else markdown(diff))
+    sys.stdout.write(document if args.format == "json" else markdown(diff))
     return EXIT_OK

@@ -1,6 +1,6 @@
 """Which changes matter to an auditor: one table of (resource type, change path) patterns -> classes.
 
-`python -m preflight diff` names every change with a path, and this table alone decides its classes:
+`python -m compliance diff` names every change with a path, and this table alone decides its classes:
 
 - `inputs.<a>.<b>`: a wire input, nested objects by dots (a list is one value), e.g.
   `inputs.resourceConfig.functionDefaultRegions`;
@@ -14,7 +14,7 @@
 Patterns are shell-style (`fnmatch`), case-insensitive; a rule lists several type and path patterns and
 matches when one of each matches. A change's classes are the union over every matching rule; a change
 no rule matches is still shown in the diff, but it is not register-impacting. To classify something new,
-add a row here (and a test). `python -m preflight diff --rules` prints the table as markdown; the
+add a row here (and a test). `python -m compliance diff --rules` prints the table as markdown; the
 documentation points here rather than keeping a copy that could drift.
 """
 

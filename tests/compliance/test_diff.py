@@ -1,4 +1,4 @@
-"""`python -m preflight diff` as a user runs it: two reports in, classified changes out."""
+"""`python -m compliance diff` as a user runs it: two reports in, classified changes out."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from preflight.classification import CLASSES, RULES, classify
-from tests.conftest import ROOT
-from tests.preflight.conftest import Reports, load
-from tests.preflight.test_command import preflight
+from compliance.classification import CLASSES, RULES, classify
+from tests.compliance.conftest import Reports, compliance, load
+from tests.support.project import ROOT
 
-DIFF_SCHEMA = json.loads((ROOT / "preflight" / "schema" / "diff-v1.json").read_text())
+DIFF_SCHEMA = json.loads((ROOT / "compliance" / "schema" / "diff-v1.json").read_text())
 
 
 def prod(diff: dict) -> dict:
@@ -79,13 +78,13 @@ def test_the_json_diff_validates_against_its_schema(prod_reports: Reports) -> No
     diff = load(prod_reports.diff)
     jsonschema.Draft202012Validator(DIFF_SCHEMA).validate(diff)
     assert diff["summary"]["byClass"] == {"residency": 2, "security": 10, "backup": 3, "cost": 9}
-    printed = preflight("diff", str(prod_reports.base), str(prod_reports.head), "--format", "json")
+    printed = compliance("diff", str(prod_reports.base), str(prod_reports.head), "--format", "json")
     assert printed.returncode == 0, printed.stderr
     assert json.loads(printed.stdout)["stacks"] == diff["stacks"]
 
 
 def test_a_report_against_itself_changes_nothing(prod_reports: Reports) -> None:
-    result = preflight("diff", str(prod_reports.base), str(prod_reports.base), "--format", "json")
+    result = compliance("diff", str(prod_reports.base), str(prod_reports.base), "--format", "json")
     assert result.returncode == 0, result.stderr
     diff = json.loads(result.stdout)
     assert [s["change"] for s in diff["stacks"]] == ["unchanged"]
@@ -100,7 +99,7 @@ def test_stacks_in_only_one_report_are_added_or_removed(prod_reports: Reports, t
         (tmp_path / "empty.json", prod_reports.base, "added"),
         (prod_reports.base, tmp_path / "empty.json", "removed"),
     ):
-        result = preflight("diff", str(base), str(head), "--format", "json")
+        result = compliance("diff", str(base), str(head), "--format", "json")
         assert result.returncode == 0, result.stderr
         (stack,) = json.loads(result.stdout)["stacks"]
         assert stack["change"] == change
@@ -116,7 +115,7 @@ def test_a_stack_that_could_not_be_evaluated_is_not_compared(prod_reports: Repor
     stack = broken["stacks"][0]
     stack.update(status="error", error="stack 'prod' has invalid configuration:\n  - ...", resources=[], diagnostics=[])
     (tmp_path / "broken.json").write_text(json.dumps(broken))
-    result = preflight("diff", str(prod_reports.base), str(tmp_path / "broken.json"), "--format", "json")
+    result = compliance("diff", str(prod_reports.base), str(tmp_path / "broken.json"), "--format", "json")
     assert result.returncode == 0, result.stderr
     (entry,) = json.loads(result.stdout)["stacks"]
     assert entry["change"] == "not-comparable"
@@ -143,7 +142,7 @@ def test_an_unusable_report_exits_2_naming_the_reason(
     path = tmp_path / "base.json"
     if content is not None:
         path.write_text(content)
-    result = preflight("diff", str(path), str(prod_reports.head))
+    result = compliance("diff", str(path), str(prod_reports.head))
     assert result.returncode == 2
     assert expected.format(path=path) in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
@@ -153,7 +152,7 @@ def test_a_report_missing_a_field_names_where(prod_reports: Reports, tmp_path: P
     report = load(prod_reports.head)
     del report["stacks"][0]["resources"][3]["urn"]
     (tmp_path / "head.json").write_text(json.dumps(report))
-    result = preflight("diff", str(prod_reports.base), str(tmp_path / "head.json"))
+    result = compliance("diff", str(prod_reports.base), str(tmp_path / "head.json"))
     assert result.returncode == 2
     assert (
         f"head report {tmp_path / 'head.json'}: stacks[0].resources[3]: 'urn' is a required property" in result.stderr
@@ -161,13 +160,13 @@ def test_a_report_missing_a_field_names_where(prod_reports: Reports, tmp_path: P
 
 
 def test_one_report_only_is_a_usage_error(prod_reports: Reports) -> None:
-    result = preflight("diff", str(prod_reports.base))
+    result = compliance("diff", str(prod_reports.base))
     assert result.returncode == 2
     assert "two reports are needed: BASE.json HEAD.json" in result.stderr
 
 
 def test_the_rules_table_is_printed_and_covers_every_class() -> None:
-    result = preflight("diff", "--rules")
+    result = compliance("diff", "--rules")
     assert result.returncode == 0
     assert result.stdout.startswith("| Resource types | Change paths | Classes | Why |")
     assert len(result.stdout.splitlines()) == len(RULES) + 2

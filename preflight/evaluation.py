@@ -1,0 +1,41 @@
+"""The preflight as a library: which stacks to evaluate, and their report. Used by the command line
+(`preflight/cli.py`) and by `python -m preflight residency`; the argument parsing stays in the commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from stack_config import Project, ProjectError
+
+
+def select_stacks(project_dir: Path, wanted: list[str] | None) -> tuple[Project, list[str]]:
+    """The project and the stacks to evaluate (all shipped ones unless named); ProjectError if unknown."""
+    root = project_dir.resolve()
+    project = Project.load(root)
+    shipped = project.stacks()
+    stacks = wanted or shipped
+    unknown = [s for s in stacks if s not in shipped]
+    if unknown:
+        raise ProjectError(
+            f"--stack {', '.join(unknown)}: no such stack; stacks shipped: {', '.join(shipped) or 'none'}"
+        )
+    if not stacks:
+        raise ProjectError(f"{root}: no Pulumi.<stack>.yaml files; nothing to check")
+    return project, stacks
+
+
+def evaluate_report(
+    project: Project, stacks: list[str], policy_pack: Path | None, *, fork: bool = True
+) -> tuple[dict, list]:
+    """Every stack evaluated and judged by the pack: the JSON report and the per-stack results (`fork`: see
+    `preflight.runner.evaluate`)."""
+    # Imported here so that usage errors answer at once; the runner pulls in the Pulumi SDK.
+    from preflight.report import build_report
+    from preflight.runner import Progress, evaluate
+
+    policy_dir = (policy_pack or project.root / "policy").resolve()
+    progress = Progress(enabled=sys.stderr.isatty())
+    results = evaluate(project, stacks, policy_dir, progress, fork=fork)
+    progress.done()
+    return build_report(project.name, results), results
