@@ -15,8 +15,8 @@ autolink, HTML, emphasis or a heading, or split a table cell or row:
   `1.`) escaped.
 - `fenced(value)`: a fenced code block no line inside can close.
 
-All of them put everything on one line (a newline ends a table row) and show control and invisible
-formatting characters (e.g. U+202E, which reverses the text after it) by their code point. In a table
+`code` and `text` put everything on one line (a newline ends a table row); all of them show control and
+invisible formatting characters (e.g. U+202E, which reverses the text after it) by their code point. In a table
 cell `|` is escaped, inside code spans too (GitHub's tables split cells before reading code spans).
 `tests/compliance/test_markdown.py` renders the results with GitHub's own cmark-gfm.
 """
@@ -36,6 +36,11 @@ INVISIBLE = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"}
 
 def one_line(value: Any) -> str:
     """The value as text on one line: whitespace runs become one space, invisible characters visible."""
+    return " ".join(visible(value).split())
+
+
+def visible(value: Any) -> str:
+    """Line breaks and tabs as spaces, other invisible characters by their code point; spacing kept."""
     out = []
     for char in str(value):
         if char in "\t\n\r\v\f" or char in "\u2028\u2029\x85":
@@ -44,7 +49,7 @@ def one_line(value: Any) -> str:
             out.append(f"[U+{ord(char):04X}]")
         else:
             out.append(char)
-    return " ".join("".join(out).split())
+    return "".join(out)
 
 
 def text(value: Any, line_start: bool = False) -> str:
@@ -77,7 +82,7 @@ def code(value: Any, cell: bool = True) -> str:
 
 def fenced(value: Any) -> list[str]:
     """A fenced code block of the value's lines (control characters shown), which no line can close."""
-    lines = [one_line(line) if line.strip() else "" for line in str(value).splitlines()] or [""]
+    lines = [visible(line).rstrip() for line in str(value).splitlines()] or [""]
     longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
     return [fence, *lines, fence]

@@ -32,7 +32,7 @@ from typing import Any
 from compliance.classification import CLASSES
 from compliance.diff import SCHEMA_VERSION as DIFF_SCHEMA_VERSION
 from compliance.markdown import one_line, text
-from compliance.reports import ReportError, check_schema, read_json
+from compliance.reports import ReportError, check_schema, json_type, read_json
 
 EXIT_OK, EXIT_USAGE = 0, 2
 DEFAULT_REGISTER = Path("docs/compliance/register.md")
@@ -182,7 +182,8 @@ def approvers_from_reviews(path: Path) -> list[str]:
     latest: dict[str, str] = {}
     for where, review in _reviews(path):
         if not isinstance(review, dict):
-            raise RegisterError(f"--reviews {path}: {where}: found a JSON {_kind(review)}; expected a review object")
+            found = json_type(review)
+            raise RegisterError(f"--reviews {path}: {where}: found a JSON {found}; expected a review object")
         user = review.get("user")
         login = user.get("login") if isinstance(user, dict) else None
         state = review.get("state")
@@ -240,11 +241,6 @@ def _reviews(path: Path) -> list[tuple[str, Any]]:
             else:
                 found.append((where, item))
     return found
-
-
-def _kind(value: Any) -> str:
-    names = {dict: "object", list: "list", str: "string", bool: "boolean", int: "number", float: "number"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def _shown(value: Any) -> str:

@@ -57,7 +57,7 @@ def load_report(path: Path, role: str) -> dict[str, Any]:
     where = f"{role} report {path}"
     report = read_json(path, where, "a report written by `python -m preflight --json FILE`")
     if not isinstance(report, dict):
-        raise ReportError(f"{where}: found a JSON {_json_type(report)}; expected a preflight report object")
+        raise ReportError(f"{where}: found a JSON {json_type(report)}; expected a preflight report object")
     version = report.get("schemaVersion")
     if version != REPORT_SCHEMA_VERSION:
         raise ReportError(
@@ -69,6 +69,7 @@ def load_report(path: Path, role: str) -> dict[str, Any]:
     return report
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """What JSON calls the value's type, for a message."""
     names = {dict: "object", list: "list", str: "string", bool: "boolean", int: "number", float: "number"}
     return "null" if value is None else names.get(type(value), type(value).__name__)

@@ -327,10 +327,15 @@ TOP_LEVEL_KEYS = ("environment", "tags", "vercel", "neon", "upstash", "sentry")
 OTHER_NAMESPACES = ("pulumi", "vercel", "neon", "upstash", "sentry")
 
 
-def stack_environment(stack: str) -> str:
-    """The environment a stack name stands for: `prod`, or `dev-jane` for a personal dev stack."""
-    name = stack.rsplit("/", 1)[-1]
-    return name.split("-", 1)[0]
+def stack_environment(stack: str) -> str | None:
+    """The environment a stack name stands for, or None: `prod`, `Prod`, `acme/portal/prod` and `dev-jane` (a
+    personal dev stack) give `prod`, `prod` and `dev`; `qa` gives None.
+
+    The same rule as the policy pack's `environment.environment_of_stack` (case-insensitive, since the pack
+    judges whatever name the engine hands it); tests/policy/test_settings_parity.py keeps the two equal.
+    """
+    prefix = stack.rsplit("/", 1)[-1].split("-", 1)[0].lower()
+    return prefix if prefix in ENVIRONMENTS else None
 
 
 def unknown_keys(keys: Iterable[str]) -> list[str]:
@@ -364,7 +369,13 @@ def parse_settings(raw: dict[str, Any], stack: str, keys: Iterable[str] = ()) ->
         problems += [_describe(error) for error in exc.errors(include_url=False)]
     else:
         expected = stack_environment(stack)
-        if settings.environment != expected:
+        if expected is None:
+            problems.append(
+                f"{PROJECT}:environment: found {settings.environment!r} in stack {stack!r}, whose name stands for "
+                f"no environment; allowed stack names: {', '.join(ENVIRONMENTS)}, or one of them followed by '-' "
+                f"and a suffix (dev-jane)"
+            )
+        elif settings.environment != expected:
             problems.append(
                 f"{PROJECT}:environment: found {settings.environment!r} in stack {stack!r}; allowed: "
                 f"{expected!r} (the environment must equal the stack name, or its prefix before '-')"

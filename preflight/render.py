@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from catalog import highlights
+from compliance import markdown as md
 from compliance.reports import violation_text
 
 SEVERITY_ORDER = ("mandatory", "advisory", "remediate", "disabled")
@@ -147,10 +148,12 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], indent: str) ->
 
 
 def markdown(report: dict[str, Any]) -> str:
+    """The pull request comment. Every value from the report is inert (compliance/markdown.py): names and
+    messages come from the pull request's program and pack."""
     summary = report["summary"]
     icon = {0: "✅", 1: "❌", 2: "⚠️"}[summary["exitCode"]]
     out = [
-        f"## {icon} Preflight: {report['project']}",
+        f"## {icon} Preflight: {md.text(report['project'])}",
         "",
         f"{summary['stacks']} stacks: {summary['passed']} passed, {summary['failed']} failed, "
         f"{summary['errors']} could not be evaluated; **{summary['mandatory']} mandatory** and "
@@ -162,31 +165,35 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     for stack in report["stacks"]:
         s = stack["summary"]
-        out.append(f"| `{stack['name']}` | {stack['status']} | {s['resources']} | {s['mandatory']} | {s['advisory']} |")
+        out.append(
+            md.row(
+                md.code(stack["name"]), stack["status"], *(str(s[k]) for k in ("resources", "mandatory", "advisory"))
+            )
+        )
     for stack in report["stacks"]:
-        out += ["", f"### Stack `{stack['name']}`", ""]
+        out += ["", f"### Stack {md.code(stack['name'], cell=False)}", ""]
         for item in stack["unresolved"]:
-            out.append(f"- not resolved offline: {_md(item)}")
+            out.append(f"- not resolved offline: {md.text(item)}")
         if stack["unresolved"]:
             out.append("")  # a list runs into whatever follows it without a blank line
         if stack["error"]:
-            out += ["Could not be evaluated:", "", "```", stack["error"], "```"]
+            out += ["Could not be evaluated:", "", *md.fenced(stack["error"])]
             continue
         if stack["diagnostics"]:
             out += ["| Level | Policy | Resource | Message |", "|---|---|---|---|"]
             for level, policy, items in _grouped(stack["diagnostics"]):
                 for d in items:
-                    out.append(f"| {level} | `{policy}` | `{_resource_name(d['urn'])}` | {_md(_message(d))} |")
+                    out.append(
+                        md.row(md.text(level), md.code(policy), md.code(_resource_name(d["urn"])), md.text(_message(d)))
+                    )
         else:
             out.append("No policy violations.")
         out += ["", "| Service | Resource | Region | Residency |", "|---|---|---|---|"]
         for r in stack["residency"]:
-            out.append(f"| {r['service']} | `{r['resource']}` | {_md(r['region'])} | {_md(_verdict_text(r))} |")
-        out += ["", "<details><summary>Would create</summary>", "", "```"]
-        out += [line.strip("\n") for line in _tree_lines(stack, Style(False))]
-        out += ["```", "", "</details>"]
+            out.append(
+                md.row(md.text(r["service"]), md.code(r["resource"]), md.text(r["region"]), md.text(_verdict_text(r)))
+            )
+        out += ["", "<details><summary>Would create</summary>", ""]
+        out += md.fenced("\n".join(line.strip("\n") for line in _tree_lines(stack, Style(False))))
+        out += ["", "</details>"]
     return "\n".join(out) + "\n"
-
-
-def _md(text_: str) -> str:
-    return str(text_).replace("|", "\\|").replace("\n", " ")

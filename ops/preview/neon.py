@@ -206,13 +206,7 @@ class Neon:
         return Endpoint(str(endpoint["id"]), str(endpoint["host"]))
 
     def has_role(self, project: Project, branch: Branch, role: str) -> bool:
-        try:
-            self._call("GET", f"{self._branch_path(project, branch)}/roles/{quote(role)}")
-        except VendorAPIError as error:
-            if error.status == 404:
-                return False
-            raise
-        return True
+        return self._exists(f"{self._branch_path(project, branch)}/roles/{quote(role)}")
 
     def create_role(self, project: Project, branch: Branch, role: str) -> str:
         """Create the role on the branch; Neon generates its password and returns it once."""
@@ -234,13 +228,7 @@ class Neon:
         return password
 
     def has_database(self, project: Project, branch: Branch, database: str) -> bool:
-        try:
-            self._call("GET", f"{self._branch_path(project, branch)}/databases/{quote(database)}")
-        except VendorAPIError as error:
-            if error.status == 404:
-                return False
-            raise
-        return True
+        return self._exists(f"{self._branch_path(project, branch)}/databases/{quote(database)}")
 
     def create_database(self, project: Project, branch: Branch, database: str, owner: str) -> None:
         answer = self._call(
@@ -269,6 +257,15 @@ class Neon:
                 polls += 1
                 answer = self._call("GET", f"/projects/{quote(project.id)}/operations/{quote(str(operation['id']))}")
                 status = str(((answer or {}).get("operation") or {}).get("status", ""))
+
+    def _exists(self, path: str) -> bool:
+        try:
+            self._call("GET", path)
+        except VendorAPIError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._while_locked(lambda: self.client.request(method, path, **kwargs), f"{method} {path}")

@@ -15,7 +15,8 @@ import pytest
 from compliance.markdown import one_line
 from tests.compliance.conftest import Reports, compliance, load
 from tests.compliance.rendering import Rendering
-from tests.support.project import ROOT
+from tests.support.commands import preflight
+from tests.support.project import ROOT, edit, project_copy
 
 NAME = "x` <img src=x onerror=alert(1)> [click](https://evil.example) | **b** `y"
 VALUE = "evil.example\n| forged | row |\n<script>alert(1)</script> www.evil.example"
@@ -116,3 +117,17 @@ def test_the_residency_report_is_inert(hostile: Path) -> None:
     assert all(len(r) == 6 for r in rendering.rows)
     assert [NAME, one_line(VALUE)] in [r[2:4] for r in rendering.rows]
     assert f"{NAME}: {MESSAGE}" in "".join(rendering.text)
+
+
+def test_the_preflight_comment_on_a_pull_request_is_inert(tmp_path: Path) -> None:
+    """The preflight's own markdown (the pull request comment) from a program that names a resource so."""
+    copy = project_copy(tmp_path)
+    edit(copy / "components" / "neon_database.py", 'f"{name}-app-role"', repr(NAME + "\n" + VALUE))
+    result = preflight("--stack", "dev", "--format", "markdown", cwd=copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rendering = Rendering(result.stdout)
+    assert_inert(rendering)
+    assert all(len(r) in (4, 5) for r in rendering.rows), "every table keeps its columns"
+    tree = "".join(rendering.text)
+    assert f"neon:index/role:Role  {NAME}\n" in tree, "the tree (a code block) shows the name as typed"
+    assert "<script>alert(1)</script> www.evil.example" in tree

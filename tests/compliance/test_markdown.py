@@ -63,7 +63,7 @@ def test_invisible_characters_are_shown_by_code_point() -> None:
     assert one_line("a\u202eb\u200bc\x1bd") == "a[U+202E]b[U+200B]c[U+001B]d"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.text(min_size=1, max_size=60).filter(lambda s: one_line(s) != ""))
 def test_any_text_renders_as_itself_in_one_cell(value: str) -> None:
     for make in (text, code):

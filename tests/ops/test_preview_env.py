@@ -229,6 +229,30 @@ def test_delete_removes_the_variables_then_the_branch_and_can_run_again(vendors:
     assert_nothing_secret(vendors, out, err)
 
 
+def test_delete_part_way_then_resume(vendors: Vendors, capsys) -> None:
+    assert create(vendors, capsys)[0] == 0
+    vendors.neon.fail("DELETE", r"/branches/", 503, times=99)
+    code, _out, err = delete(vendors, capsys)
+    assert code == 3
+    assert "HTTP 503" in err and "Stopped part-way" in err
+    assert all(vendors.vercel.preview_variables(p, GIT_BRANCH) == [] for p in DEV_SITES)  # variables first
+    assert vendors.neon.branch(NAME) is not None
+    vendors.neon.faults.clear()
+    code, out, err = delete(vendors, capsys)
+    assert code == 0, err
+    assert vendors.neon.branch(NAME) is None
+    assert "no DATABASE_URL of pull request 42" in out and f"deleted branch {NAME}" in out
+
+
+def test_delete_when_the_vendors_answer_404_for_what_is_already_gone(vendors: Vendors, capsys) -> None:
+    assert create(vendors, capsys)[0] == 0
+    vendors.vercel.fail("DELETE", r"/env/", 404, times=3)
+    vendors.neon.fail("DELETE", r"/branches/", 404, times=1)
+    code, out, err = delete(vendors, capsys)
+    assert code == 0, err
+    assert f"branch {NAME}" in out and "was already gone" in out
+
+
 def test_delete_leaves_variables_it_did_not_make(vendors: Vendors, capsys) -> None:
     hand_made = vendors.vercel.add(
         DEV_SITES[0], "DATABASE_URL", "postgresql://by-hand", target=["preview"], git_branch=GIT_BRANCH

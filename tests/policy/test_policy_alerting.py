@@ -13,6 +13,10 @@ def fixtures():
     by_dependency = sentry_project("by-dependency", slug=UNKNOWN)
     by_slug = sentry_project("by-slug", slug="portal-guest", name="Portal Guest")
     by_name = sentry_project("by-name", slug=UNKNOWN, name="portal-agency")
+    # matched only by the slug: the name, even slugified ("guest-portal"), is not what the alert names
+    by_slug_only = sentry_project("by-slug-only", slug="portal-share", name="Guest Portal")
+    # matched only by the slugified name: the slug is an output, unknown at preview
+    by_slugified_name = sentry_project("by-slugified-name", slug=UNKNOWN, name="Portal Admin (AU)")
     unalerted = sentry_project("unalerted", slug="portal-unalerted", name="portal-unalerted")
     unprovable = sentry_project("unprovable", slug=UNKNOWN, name=UNKNOWN)
     return [
@@ -22,6 +26,13 @@ def fixtures():
         sentry_issue_alert("alert-by-slug", project="portal-guest"),
         by_name,
         sentry_issue_alert("alert-by-name", project="portal-agency"),
+        by_slug_only,
+        sentry_issue_alert("alert-by-slug-only", project="portal-share"),
+        by_slugified_name,
+        sentry_issue_alert("alert-by-slugified-name", project="portal-admin-au"),
+        # names a project by something close to, but not, its slug or name: matches nothing
+        sentry_project("near-miss", slug="portal-near", name="Portal Near"),
+        sentry_issue_alert("alert-near-miss", project="portal-near-miss"),
         unalerted,
         unprovable,
         sentry_issue_alert("alert-for-another-project", project="someone-else"),
@@ -29,7 +40,7 @@ def fixtures():
     ]
 
 
-UNALERTED = {"unalerted", "unprovable"}
+UNALERTED = {"unalerted", "unprovable", "near-miss"}
 
 
 @pytest.mark.parametrize(

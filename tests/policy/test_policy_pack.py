@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import jsonschema
@@ -48,14 +47,6 @@ def test_config_schema_defaults_satisfy_the_schema(policy):
     defaults = {key: value["default"] for key, value in policy.config_schema.properties.items()}
     assert defaults.keys() == policy.config_schema.properties.keys(), "every setting has a default"
     jsonschema.Draft7Validator(schema).validate(defaults)
-
-
-def test_entry_point_builds_exactly_one_pack_from_the_package():
-    tree = ast.parse((POLICY_DIR / "__main__.py").read_text())
-    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "PolicyPack"]
-    assert len(calls) == 1
-    keywords = {k.arg: ast.unparse(k.value) for k in calls[0].keywords}
-    assert keywords["name"] == "PACK_NAME" and keywords["policies"] == "list(POLICIES)"
 
 
 def test_project_file_is_what_the_cli_and_publish_accept():

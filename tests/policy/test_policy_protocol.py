@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from mm_policies import PACK_NAME, POLICIES
 from policy_harness import (
     COMPONENT_TAGS,
     DROP,
@@ -145,6 +146,14 @@ def test_get_analyzer_info_describes_every_policy(prod):
     assert prod.plugin_version()
 
 
+def test_the_pack_the_engine_starts_serves_exactly_the_packages_policies(prod):
+    """`policy/__main__.py`, run as the engine runs it, builds its one pack from `mm_policies.POLICIES`: what
+    the tests import in-process is what the engine is served, in the same order."""
+    info = prod.info()
+    assert info.name == PACK_NAME
+    assert [p.name for p in info.policies] == [p.name for p in POLICIES]
+
+
 def test_a_compliant_prod_stack_passes_with_the_sentry_exception_noted(prod):
     diagnostics = judge(prod, stack_of("prod"))
     assert found(diagnostics, "mandatory") == set()
@@ -206,8 +215,14 @@ def test_dev_advises_on_alerting_and_skips_prod_only_rules(dev):
     assert found(judge(dev, stack_of("dev")), "mandatory") == set()
 
 
-def test_the_pack_never_dials_the_engine_and_writes_no_errors(prod):
-    judge(prod, stack_of("prod", broken=True))
+def test_judging_writes_nothing_to_the_packs_stderr_or_stdout_and_never_dials_the_engine(prod):
+    """Verdicts travel back over the protocol. The Python policy SDK never dials the engine's Log service: a
+    `pulumi.log` or a print in a policy lands in the pack's stderr or stdout, which the engine shows as noise
+    under every preview, and a policy that crashed would leave its traceback there."""
+    before = (prod.stderr, prod.stdout)
+    diagnostics = judge(prod, stack_of("prod", broken=True))
+    assert found(diagnostics, "mandatory"), "the broken stack was judged"
+    assert (prod.stderr, prod.stdout) == before
     prod.check_engine_untouched()  # the host serves no Engine service: the policy SDK must not need one
     assert "Traceback" not in prod.stderr
 

@@ -50,6 +50,9 @@ def fixtures():
         upstash_redis("redis-primary-unset", primaryRegion=DROP),
         upstash_redis("redis-primary-unknown", primaryRegion=UNKNOWN),
         upstash_redis("redis-read-region-us", readRegions=["us-east-1"]),
+        upstash_redis("redis-read-region-singapore", readRegions=["ap-southeast-1"]),
+        upstash_redis("redis-read-region-sydney-and-singapore", readRegions=["ap-southeast-2", "ap-southeast-1"]),
+        upstash_redis("redis-read-region-sydney", readRegions=["ap-southeast-2"]),
         upstash_redis("redis-read-regions-unknown", readRegions=UNKNOWN),
         upstash_redis("redis-read-region-element-unknown", readRegions=[UNKNOWN]),
         # Vercel
@@ -78,6 +81,7 @@ PASSING = {
     "endpoint-region-unset",
     "redis-ok",
     "redis-read-regions-empty",
+    "redis-read-region-sydney",
     "vercel-ok",
     "vercel-legacy-ok",
     "vercel-both-ok",
@@ -107,6 +111,10 @@ def test_exactly_the_non_australian_and_unprovable_resources_violate(pack):
         (neon_project("db", regionId=UNKNOWN), ["regionId is unknown at preview", "cannot be proven"]),
         (upstash_redis("r", region="ap-southeast-1"), ["region is 'ap-southeast-1' (Singapore)", "required 'global'"]),
         (upstash_redis("r", readRegions=["us-east-1"]), ["'us-east-1' (N. Virginia)", "Remove read_regions"]),
+        (
+            upstash_redis("r", readRegions=["ap-southeast-2", "ap-southeast-1"]),
+            ["readRegions include 'ap-southeast-1' (Singapore), outside Australia"],
+        ),
         (vercel_project("v", resourceConfig=DROP), ["no function region is set", "'iad1' (Washington, D.C.)"]),
         (vercel_project("v", functionFailover=True), ["functionFailover is true", "function_failover=False"]),
     ],

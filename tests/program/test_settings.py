@@ -106,7 +106,20 @@ def test_config_error_is_a_run_error_so_the_cli_prints_no_traceback() -> None:
         (
             "prod",
             {"neon": {"autoscaling": {"minCu": 4, "maxCu": 2}}},
-            "motion-mavericks-portal:neon.autoscaling: found",
+            "motion-mavericks-portal:neon.autoscaling: found {'minCu': 4, 'maxCu': 2}; minCu 4.0 is above maxCu 2.0; "
+            "minCu must be <= maxCu",
+        ),
+        # Neon's autoscaling spread: at most 8 CU between minimum and maximum
+        (
+            "prod",
+            {"neon": {"autoscaling": {"minCu": 0.25, "maxCu": 8.5}}},
+            "motion-mavericks-portal:neon.autoscaling: found {'minCu': 0.25, 'maxCu': 8.5}; maxCu - minCu is 8.25; "
+            "Neon allows a spread of at most 8 CU",
+        ),
+        (
+            "prod",
+            {"neon": {"autoscaling": {"minCu": 2, "maxCu": 56}}},
+            "maxCu - minCu is 54; Neon allows a spread of at most 8 CU",
         ),
         # the Vercel team: an id (team_...) or a slug, nothing else
         (
@@ -141,6 +154,16 @@ def test_bad_configuration_is_refused_with_a_named_reason(stack, overrides, expe
 def test_a_vercel_team_slug_or_id_is_accepted_and_configures_the_provider(team: str) -> None:
     (provider,) = run_stack("prod", vercel={"team": team}).by_type("pulumi:providers:vercel")
     assert provider.inputs["team"] == team
+
+
+@pytest.mark.parametrize(("min_cu", "max_cu"), [(1, 9), (0.25, 8.25), (4, 4), (56, 56), (0.25, 0.25)])
+def test_autoscaling_at_the_limits_is_accepted(min_cu: float, max_cu: float) -> None:
+    """A spread of exactly 8 CU, and a fixed size (min = max), are what Neon allows."""
+    (project,) = run_stack("prod", neon={"autoscaling": {"minCu": min_cu, "maxCu": max_cu}}).by_type(
+        "neon:index/project:Project"
+    )
+    endpoint = project.inputs["defaultEndpointSettings"]
+    assert (endpoint["autoscalingLimitMinCu"], endpoint["autoscalingLimitMaxCu"]) == (min_cu, max_cu)
 
 
 def test_unknown_keys_list_the_allowed_ones() -> None:
