@@ -26,7 +26,6 @@ from typing import Any, Final
 
 import grpc
 from google.protobuf import empty_pb2, json_format
-from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from preflight.analyzer_wire import (
     UNKNOWN,
@@ -48,14 +47,15 @@ from preflight.policy_config import (
     level_value,
     reconcile_policy_config,
 )
+from sdk_internals import analyzer_pb2, analyzer_pb2_grpc
 from stack_config import config_env
 
 __all__ = [
     "UNKNOWN",
+    "AnalyzeDiagnostic",
     "AnalyzerClient",
     "AnalyzerHost",
     "AnalyzerHostError",
-    "Diagnostic",
     "PackInfo",
     "PolicyConfigError",
     "PolicyInfo",
@@ -74,7 +74,7 @@ _GRPC_OPTIONS: Final = [
 
 
 @dataclass(frozen=True)
-class Diagnostic:
+class AnalyzeDiagnostic:
     policy_name: str
     policy_pack_name: str
     policy_pack_version: str
@@ -179,22 +179,22 @@ class AnalyzerClient:
         self._call("Configure", request)
         return effective
 
-    def analyze(self, resource: Resource) -> list[Diagnostic]:
+    def analyze(self, resource: Resource) -> list[AnalyzeDiagnostic]:
         """Analyze one resource (its inputs). Diagnostics without a URN belong to it, as in the engine."""
         response = self._call("Analyze", build_analyze_request(resource))
         return self._diagnostics(response, default_urn=resource.urn)
 
-    def analyze_stack(self, resources: Iterable[Resource]) -> list[Diagnostic]:
+    def analyze_stack(self, resources: Iterable[Resource]) -> list[AnalyzeDiagnostic]:
         """AnalyzeStack over every resource (the engine sends their outputs)."""
         response = self._call("AnalyzeStack", build_analyze_stack_request(resources))
         return self._diagnostics(response, default_urn="")
 
-    def _diagnostics(self, response: analyzer_pb2.AnalyzeResponse, *, default_urn: str) -> list[Diagnostic]:
+    def _diagnostics(self, response: analyzer_pb2.AnalyzeResponse, *, default_urn: str) -> list[AnalyzeDiagnostic]:
         result = []
         for proto in response.diagnostics:
             severity = analyzer_pb2.PolicySeverity.Name(proto.severity).removeprefix("POLICY_SEVERITY_").lower()
             result.append(
-                Diagnostic(
+                AnalyzeDiagnostic(
                     policy_name=proto.policyName,
                     policy_pack_name=proto.policyPackName,
                     policy_pack_version=self._pack_version or proto.policyPackVersion,

@@ -33,7 +33,7 @@ from policy_harness import (
     vercel_project,
 )
 
-from preflight.analyzer_host import AnalyzerHost, AnalyzerHostError, Diagnostic, PolicyConfigError, Resource
+from preflight.analyzer_host import AnalyzeDiagnostic, AnalyzerHost, AnalyzerHostError, PolicyConfigError, Resource
 
 ENV_KEY = "motion-mavericks-portal:environment"
 PASSWORD = "hunter2-not-real"
@@ -110,12 +110,12 @@ def stack_of(env: str, *, broken: bool = False) -> list[Resource]:
     return resources
 
 
-def judge(host: AnalyzerHost, resources: list[Resource]) -> list[Diagnostic]:
+def judge(host: AnalyzerHost, resources: list[Resource]) -> list[AnalyzeDiagnostic]:
     diagnostics = [d for r in resources for d in host.analyze(r)]
     return diagnostics + host.analyze_stack(resources)
 
 
-def found(diagnostics: list[Diagnostic], level: str) -> set[tuple[str, str]]:
+def found(diagnostics: list[AnalyzeDiagnostic], level: str) -> set[tuple[str, str]]:
     return {(d.policy_name, d.urn.rsplit("::", 1)[-1]) for d in diagnostics if d.enforcement_level == level}
 
 
