@@ -223,9 +223,9 @@ AWS_IAM_TYPES = (
     "aws:iam/rolePolicy:RolePolicy",
 )
 GITHUB_ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
+GITHUB_RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
 GITHUB_TYPES = (
     "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
-    "github:index/repositoryRuleset:RepositoryRuleset",
     "github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions",
     "github:index/actionsRepositoryPermissions:ActionsRepositoryPermissions",
 )
@@ -352,7 +352,7 @@ TYPES: dict[str, ResourceType] = {
             for token in (AWS_S3_OBJECT_LOCK, AWS_S3_OBJECT_LOCK_V2, *AWS_S3_BUCKET_SETTINGS)
         ),
         *(ResourceType(token, "aws") for token in AWS_IAM_TYPES),  # IAM is global and holds no data
-        *(ResourceType(token, "github") for token in (GITHUB_ENVIRONMENT, *GITHUB_TYPES)),
+        *(ResourceType(token, "github") for token in (GITHUB_ENVIRONMENT, GITHUB_RULESET, *GITHUB_TYPES)),
         *(ResourceType(token, "pulumiservice") for token in PULUMI_CLOUD_TYPES),
     )
 }

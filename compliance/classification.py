@@ -89,6 +89,38 @@ RULES: tuple[Rule, ...] = (
     Rule(("motion-mavericks:*",), ("inputs.tags.data_class",), (SECURITY,), "the data classification tag"),
     Rule(("*",), ("policy.secrets-are-sensitive",), (SECURITY,), "the pack's verdict on credentials in Vercel"),
     Rule(("*",), ("policy.prod-data-protection",), (SECURITY, BACKUP), "the pack's verdict on protecting prod data"),
+    # The delivery system's own guard rails (platform/): who may approve, deploy and merge, and who holds what.
+    Rule(
+        ("github:*",),
+        ("resource", "inputs.*"),
+        (SECURITY,),
+        "GitHub environments, deployment branches, the ruleset on main, the workflows' token and actions",
+    ),
+    Rule(("aws:iam/*",), ("resource", "inputs.*"), (SECURITY,), "the GitHub OIDC trust and the archive writer's role"),
+    Rule(
+        ("aws:s3/bucketPolicy:*", "aws:s3/bucketPublicAccessBlock:*", "aws:s3/bucketServerSideEncryption*"),
+        ("resource", "inputs.*"),
+        (SECURITY,),
+        "who can read the plan archive, and its encryption",
+    ),
+    Rule(
+        ("aws:s3/bucketObjectLockConfiguration*", "aws:s3/bucketLifecycleConfiguration*", "aws:s3/bucketVersioning*"),
+        ("resource", "inputs.*"),
+        (BACKUP, SECURITY),
+        "how long prod's plans are kept and that nobody can delete them early",
+    ),
+    Rule(
+        ("pulumiservice:index:TeamStackPermission", "pulumiservice:index:PolicyGroup"),
+        ("resource", "inputs.*"),
+        (SECURITY,),
+        "who may read or update a stack, and the pack Pulumi Cloud enforces on it",
+    ),
+    Rule(
+        ("*",),
+        ("policy.production-approval", "policy.main-branch-rules", "policy.plan-archive-lock"),
+        (SECURITY,),
+        "the pack's verdicts on the approval gate, main's rules and the archive lock",
+    ),
     # Backup: how much history is kept and whether data survives a mistake.
     Rule(
         tuple(t.token for t in catalog.TYPES.values() if t.retention_input),
@@ -128,6 +160,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(("neon:*",), ("inputs.defaultEndpointSettings.*",), (COST,), "Neon compute size and suspend"),
     Rule(("motion-mavericks:*",), ("inputs.tags.*",), (COST,), "cost-allocation tags (env, owner, data_class)"),
+    Rule(("pulumiservice:index:StackTag",), ("resource", "inputs.*"), (COST,), "a portal stack's Pulumi Cloud tags"),
+    Rule(("aws:*",), ("inputs.tags.*",), (COST,), "AWS cost-allocation tags"),
     Rule(("*",), ("options.parent",), (COST,), "the parent decides whose tags a resource is counted under"),
     Rule(("*",), ("policy.required-tags*",), (COST,), "the pack's tagging verdicts"),
 )

@@ -67,7 +67,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--project", type=Path, default=Path.cwd(), help="project directory (default: .)")
     parser.add_argument(
-        "--policy-pack", type=Path, default=None, help="policy pack directory (default: <project>/policy)"
+        "--policy-pack",
+        type=Path,
+        default=None,
+        help="policy pack directory (default: <project>/policy, else the policy/ beside the project: e.g. "
+        "--project platform uses the repository's pack)",
     )
     return parser.parse_args(argv)
 

@@ -34,8 +34,18 @@ def evaluate_report(
     from preflight.report import build_report
     from preflight.runner import Progress, evaluate
 
-    policy_dir = (policy_pack or project.root / "policy").resolve()
+    policy_dir = (policy_pack or default_policy_pack(project.root)).resolve()
     progress = Progress(enabled=sys.stderr.isatty())
     results = evaluate(project, stacks, policy_dir, progress, fork=fork)
     progress.done()
     return build_report(project.name, results), results
+
+
+def default_policy_pack(project_root: Path) -> Path:
+    """`<project>/policy`, or for a project inside the repository (`--project platform`) the repository's
+    `policy/` beside it: one pack judges every project, as `python -m delivery --project` passes it."""
+    own = project_root / "policy"
+    beside = project_root.parent / "policy"
+    if not (own / "PulumiPolicy.yaml").is_file() and (beside / "PulumiPolicy.yaml").is_file():
+        return beside
+    return own

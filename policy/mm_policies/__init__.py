@@ -6,7 +6,7 @@
 from pulumi_policy import Policy
 
 from .alerting import sentry_alerting, sentry_alerting_dev
-from .governance import plan_archive_lock, production_approval
+from .governance import main_branch_rules, plan_archive_lock, production_approval
 from .protection import prod_data_protection
 from .redis import redis_no_eviction
 from .residency import au_data_residency, au_data_residency_exceptions
@@ -18,7 +18,7 @@ PACK_NAME = "motion-mavericks-portal-policy"
 PACK_DESCRIPTION = (
     "Guardrails for the Motion Mavericks Portal: Australian data residency, tagging, backups, Redis "
     "durability, prod protection, sensitive secrets, Sentry alerting, and the delivery system's own guard "
-    "rails (prod approval gate, plan archive lock)."
+    "rails (prod approval gate, main's branch rules, plan archive lock)."
 )
 
 POLICIES: tuple[Policy, ...] = (
@@ -35,6 +35,7 @@ POLICIES: tuple[Policy, ...] = (
     sentry_alerting_dev,
     plan_archive_lock,
     production_approval,
+    main_branch_rules,
 )
 
 __all__ = ["PACK_DESCRIPTION", "PACK_NAME", "POLICIES"]

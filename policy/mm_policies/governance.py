@@ -1,4 +1,5 @@
-"""plan-archive-lock and production-approval: the delivery system's own guard rails (platform/) stay tight.
+"""plan-archive-lock, production-approval and main-branch-rules: the delivery system's own guard rails
+(platform/) stay tight.
 
 Both are stack policies, because each must notice what is missing as well as what is loosened: a platform
 stack without its archive bucket or its `production` environment is a violation, not a silent pass. The
@@ -7,7 +8,9 @@ platform project is recognised by its name in the resources' URNs (`urn:pulumi:<
 Sources of the property names: pulumi-aws 7.51.1 (`objectLockEnabled` on the bucket;
 `rule.defaultRetention.{mode,days,years}` on `BucketObjectLockConfiguration`) and pulumi-github 6.15.0
 (`environment`, `reviewers[].{teams,users}`, `preventSelfReview`, `canAdminsBypass`,
-`deploymentBranchPolicy` on `RepositoryEnvironment`).
+`deploymentBranchPolicy` on `RepositoryEnvironment`; `target`, `enforcement`, `bypassActors`,
+`conditions.refName.includes`, `rules.{deletion,nonFastForward,pullRequest,requiredStatusChecks}` on
+`RepositoryRuleset`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ ARCHIVE_MINIMUM_DAYS = 731  # 24 months, a leap day included
 DAYS_PER_YEAR = 365  # how S3 counts a retention given in years
 PRODUCTION = "production"
 PLATFORM_PROJECT = "motion-mavericks-platform"  # platform/Pulumi.yaml's name
+MAIN = "main"
 
 
 def project_of(resource: PolicyResource) -> str:
@@ -178,6 +182,54 @@ def _validate_production(args: StackValidationArgs, report: ReportViolation) -> 
             )
 
 
+def _targets_main(ruleset: dict[str, Any]) -> bool:
+    includes = get(ruleset, "conditions", "refName", "includes")
+    return (
+        get(ruleset, "target") == "branch"
+        and isinstance(includes, list)
+        and bool({f"refs/heads/{MAIN}", MAIN, "~DEFAULT_BRANCH", "~ALL"} & set(includes))
+    )
+
+
+def _ruleset_problems(props: dict[str, Any]) -> list[str]:
+    problems = []
+    enforcement = get(props, "enforcement")
+    if enforcement != "active":
+        problems.append(f"enforcement is {show(enforcement)}; required 'active'")
+    bypass = get(props, "bypassActors")
+    if bypass is UNKNOWN or (isinstance(bypass, list) and bypass):
+        problems.append(f"bypassActors is {show(bypass)}; required none, so administrators follow the rules too")
+    rules = get(props, "rules")
+    for flag, why in (("deletion", "deleting main"), ("nonFastForward", "force-pushing to main")):
+        if get(rules, flag) is not True:
+            problems.append(f"rules.{flag} is {show(get(rules, flag))}; required true (it forbids {why})")
+    pull_request = get(rules, "pullRequest")
+    approvals = get(pull_request, "requiredApprovingReviewCount")
+    if not (is_number(approvals) and approvals >= 1):
+        problems.append(f"rules.pullRequest.requiredApprovingReviewCount is {show(approvals)}; required at least 1")
+    if get(pull_request, "requireCodeOwnerReview") is not True:
+        found = show(get(pull_request, "requireCodeOwnerReview"))
+        problems.append(f"rules.pullRequest.requireCodeOwnerReview is {found}; required true")
+    checks = get(rules, "requiredStatusChecks", "requiredChecks")
+    if checks is UNKNOWN or not isinstance(checks, list) or not checks:
+        problems.append(f"rules.requiredStatusChecks.requiredChecks is {show(checks)}; required the workflows' checks")
+    return problems
+
+
+@fail_closed
+def _validate_main(args: StackValidationArgs, report: ReportViolation) -> None:
+    rulesets = [r for r in args.resources if r.resource_type == tokens.GITHUB_RULESET]
+    on_main = [r for r in rulesets if _targets_main(plain(r.props))]
+    if not on_main and _in_platform(args.resources):
+        report(
+            f"the {PLATFORM_PROJECT} stack declares no ruleset on {MAIN!r}, so a change could reach it without a "
+            f"reviewed pull request; declare it (github.branchRules)."
+        )
+    for ruleset in on_main:
+        for problem in _ruleset_problems(plain(ruleset.props)):
+            report(f"{describe(ruleset.resource_type, ruleset.name)} (on {MAIN!r}): {problem}.", ruleset.urn)
+
+
 plan_archive_lock = StackValidationPolicy(
     name="plan-archive-lock",
     display_name="The prod plan archive is locked in compliance mode for 24 months",
@@ -211,4 +263,22 @@ production_approval = StackValidationPolicy(
         "canAdminsBypass: false and branches: [main]."
     ),
     url="https://docs.github.com/en/actions/managing-workflow-runs-and-deployments/managing-deployments/managing-environments-for-deployment",
+)
+
+main_branch_rules = StackValidationPolicy(
+    name="main-branch-rules",
+    display_name="Main takes reviewed, checked pull requests only",
+    description=(
+        "A GitHub ruleset on main is active with no bypass actors, forbids deletion and force pushes, and "
+        "requires a pull request with at least one approval, code-owner review and required status checks; the "
+        "platform project must declare it."
+    ),
+    validate=_validate_main,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Keep github.branchRules in platform/Pulumi.prod.yaml (requiredApprovals at least 1, requiredChecks the "
+        "pull-request workflow's job names); RepositoryGovernance sets the rest."
+    ),
+    url="https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-rulesets/about-rulesets",
 )

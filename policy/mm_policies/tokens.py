@@ -26,6 +26,7 @@ AWS_S3_OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfi
 AWS_S3_OBJECT_LOCK_V2 = "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2"
 AWS_S3_OBJECT_LOCKS = (AWS_S3_OBJECT_LOCK, AWS_S3_OBJECT_LOCK_V2)
 GITHUB_ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
+GITHUB_RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
 
 COMPONENT_PREFIX = "motion-mavericks:"  # our components: motion-mavericks:index:VercelSite, ...
 PROVIDER_PREFIX = "pulumi:providers:"

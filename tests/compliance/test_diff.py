@@ -200,6 +200,27 @@ def test_the_rules_table_is_printed_and_covers_every_class() -> None:
         ("pulumi-python:dynamic/upstash:DailyBackup", "options.protect", ["security", "backup"]),
         ("sentry:index/sentryIssueAlert:SentryIssueAlert", "policy.sentry-alerting", []),
         ("vercel:index/projectDomain:ProjectDomain", "inputs.domain", []),
+        # the platform project's guard rails
+        ("github:index/repositoryEnvironment:RepositoryEnvironment", "inputs.preventSelfReview", ["security"]),
+        ("github:index/repositoryRuleset:RepositoryRuleset", "inputs.rules.pullRequest", ["security"]),
+        (
+            "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+            "resource",
+            ["security"],
+        ),
+        (
+            "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+            "inputs.rule.defaultRetention",
+            ["security", "backup"],
+        ),
+        ("aws:iam/rolePolicy:RolePolicy", "inputs.policy", ["security"]),
+        ("aws:s3/bucket:Bucket", "resource", ["backup"]),
+        ("aws:s3/bucket:Bucket", "inputs.region", ["residency"]),
+        ("aws:s3/bucket:Bucket", "inputs.tags.owner", ["cost"]),
+        ("pulumiservice:index:StackTag", "inputs.value", ["cost"]),
+        ("pulumiservice:index:PolicyGroup", "inputs.policyPacks", ["security"]),
+        ("", "policy.production-approval", ["security"]),
+        ("", "policy.plan-archive-lock", ["security"]),
     ],
 )
 def test_the_classification_table(kind: str, path: str, classes: list[str]) -> None:

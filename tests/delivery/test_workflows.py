@@ -325,7 +325,7 @@ def test_every_pulumi_step_installs_the_pinned_cli() -> None:
 def test_dependabot_covers_the_program_the_pack_and_the_actions() -> None:
     config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
     covered = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
-    assert covered == {("pip", "/"), ("pip", "/policy"), ("github-actions", "/")}
+    assert covered == {("pip", "/"), ("pip", "/policy"), ("pip", "/platform"), ("github-actions", "/")}
 
 
 def test_no_workflow_saves_a_refresh() -> None:

@@ -87,3 +87,16 @@ def test_stack_tags_are_the_portal_stacks_and_their_own_tags() -> None:
     for stack in portal.stacks():
         portal_tags = portal.stack_config(stack).raw("motion-mavericks-portal:tags")
         assert portal_tags == cloud["stacks"][stack], f"stack {stack}: Pulumi Cloud's tags must be the stack's own"
+
+
+def pins(path) -> dict[str, str]:
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return dict(line.lower().split("==", 1) for line in lines if "==" in line)
+
+
+def test_the_platform_pins_the_sdk_and_pydantic_as_the_portal_does() -> None:
+    """One venv runs both in tests and the preflight: the shared pins must agree (Dependabot bumps each file)."""
+    platform, portal = pins(ROOT / "platform" / "requirements.txt"), pins(ROOT / "requirements.txt")
+    for package in ("pulumi", "pydantic"):
+        assert platform[package] == portal[package], package
+    assert {"pulumi-github", "pulumi-pulumiservice", "pulumi-aws"} <= platform.keys()

@@ -54,3 +54,12 @@ def test_a_bad_platform_config_is_one_clear_error_and_exit_2(platform_copy: Path
     output = result.stdout + result.stderr
     assert "motion-mavericks-platform:archive.retentionDays: found 365" in output
     assert "Traceback" not in output
+
+
+def test_the_repositorys_pack_is_found_for_the_platform_without_naming_it(tmp_path: Path) -> None:
+    report = tmp_path / "platform.json"
+    result = preflight("--project", "platform", "--json", str(report))
+    assert result.returncode == 0, result.stdout + result.stderr
+    written = json.loads(report.read_text())
+    assert written["policyPack"]["name"] == "motion-mavericks-portal-policy"
+    assert written["project"] == "motion-mavericks-platform"

@@ -180,3 +180,78 @@ def test_an_aws_data_store_carries_the_tags_itself_or_through_its_providers_defa
     assert '"no-tags": AWS tags (tags, or the provider\'s defaultTags) is unset; required a map with env' in text
     assert "\"provider-object-wrong-env\": tag 'env' is 'dev'; required 'prod'" in text
     assert "\"owner-missing\": tag 'owner' is missing or empty; required on every AWS data store" in text
+
+
+RULES = "main-branch-rules"
+RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
+
+
+def ruleset(name: str = "main", **changes):
+    """A compliant ruleset on main, as RepositoryGovernance declares it, with `changes` to its props or rules."""
+    rules = {
+        "deletion": True,
+        "nonFastForward": True,
+        "pullRequest": {"requiredApprovingReviewCount": 1, "requireCodeOwnerReview": True},
+        "requiredStatusChecks": {"requiredChecks": [{"context": "Lint, tests and preflight"}]},
+    }
+    props = {
+        "repository": "portal-infra",
+        "target": "branch",
+        "enforcement": "active",
+        "conditions": {"refName": {"includes": ["refs/heads/main"], "excludes": []}},
+        "rules": rules,
+    }
+    for key, value in changes.items():
+        if key in rules and value is DROP:
+            rules.pop(key)
+        elif key in rules:
+            rules[key] = value
+        elif value is DROP:
+            props.pop(key, None)
+        else:
+            props[key] = value
+    return platform_resource(RULESET, name, props)
+
+
+def platform_stack(*extra):
+    archive = bucket()
+    return [archive, lock("lock", archive), environment(), *extra]
+
+
+def test_a_compliant_ruleset_on_main_passes(stack) -> None:
+    stack("prod")
+    assert stack_messages(platform_stack(ruleset()), RULES) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"enforcement": "evaluate"}, "enforcement is 'evaluate'; required 'active'"),
+        ({"bypassActors": [{"actorType": "OrganizationAdmin", "bypassMode": "always"}]}, "bypassActors is"),
+        ({"deletion": False}, "rules.deletion is False; required true (it forbids deleting main)"),
+        ({"nonFastForward": DROP}, "rules.nonFastForward is"),
+        ({"pullRequest": DROP}, "rules.pullRequest.requiredApprovingReviewCount is unset; required at least 1"),
+        ({"pullRequest": {"requiredApprovingReviewCount": 0, "requireCodeOwnerReview": True}}, "is 0; required"),
+        (
+            {"pullRequest": {"requiredApprovingReviewCount": 1, "requireCodeOwnerReview": False}},
+            "rules.pullRequest.requireCodeOwnerReview is False; required true",
+        ),
+        ({"requiredStatusChecks": {"requiredChecks": []}}, "rules.requiredStatusChecks.requiredChecks is []"),
+        ({"pullRequest": UNKNOWN}, "rules.pullRequest.requiredApprovingReviewCount is unknown at preview"),
+    ],
+)
+def test_a_looser_ruleset_on_main_is_a_mandatory_violation(stack, changes, expected) -> None:
+    stack("prod")
+    diagnostics = in_process_pack().analyze_stack(platform_stack(ruleset(**changes)))
+    found = messages(diagnostics, RULES)
+    assert found and all("repositoryRuleset:RepositoryRuleset \"main\" (on 'main')" in m for m in found)
+    assert any(expected in m for m in found), found
+    assert {d.enforcement_level for d in diagnostics if d.policy_name == RULES} == {"mandatory"}
+
+
+def test_a_platform_stack_without_a_ruleset_on_main_violates(stack) -> None:
+    stack("prod")
+    other = ruleset("tags", conditions={"refName": {"includes": ["refs/tags/*"], "excludes": []}}, deletion=False)
+    [message] = stack_messages(platform_stack(other), RULES)
+    assert "declares no ruleset on 'main'" in message
+    assert stack_messages([ruleset(enforcement="disabled")], RULES) != [], "judged wherever it is declared"

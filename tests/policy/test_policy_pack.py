@@ -26,6 +26,7 @@ EXPECTED_LEVELS = {
     "sentry-alerting-dev": EnforcementLevel.ADVISORY,
     "plan-archive-lock": EnforcementLevel.MANDATORY,
     "production-approval": EnforcementLevel.MANDATORY,
+    "main-branch-rules": EnforcementLevel.MANDATORY,
 }
 
 
@@ -77,4 +78,5 @@ def test_stack_policies_are_the_ones_that_need_the_whole_stack():
         "sentry-alerting-dev",
         "plan-archive-lock",
         "production-approval",
+        "main-branch-rules",
     }

@@ -136,6 +136,7 @@ def test_get_analyzer_info_describes_every_policy(prod):
         "sentry-alerting-dev": "advisory",
         "plan-archive-lock": "mandatory",
         "production-approval": "mandatory",
+        "main-branch-rules": "mandatory",
     }
     retention = info.policy("backup-retention")
     assert retention.policy_type == "resource" and retention.severity == "high"
