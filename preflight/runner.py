@@ -7,11 +7,12 @@ pack per stack from itself (`PackProcess.launch(fork=True)`): each child runs `p
 another second of SDK imports. Only then are the program's modules imported and threads started. The
 programs run one after another in this process, each in a fresh context; as each finishes, a thread
 drives its pack over the Analyzer protocol, so the packs judge in their processes, on the other core,
-while the next program runs.
+while the next program runs. After each program, what is alive is frozen out of the collector's reach.
 """
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 import threading
@@ -101,6 +102,9 @@ def evaluate(
         for stack, pack in packs.items():
             progress.update(stack, "running")
             run = _run(project, configs[stack], results[stack])
+            # What is alive now (the SDK, the program's modules, finished runs) lives to the end: frozen, the
+            # collector never walks it again. Measured: a fifth less CPU over twelve program runs.
+            gc.freeze()
             if run is None:
                 pack.stop()
                 progress.update(stack, "error")
