@@ -1,6 +1,7 @@
 """Damaged stack files, as a user meets them: `python -m preflight` (one run over a project of damaged
-stacks, one per case) and `python -m ops.check_manual` stop with one message that names the file (and line or key), what was found and what is allowed: exit 2, no
-traceback. Every class of issue 11's point 9 that concerns stack files has a case here."""
+stacks, one per case) and `python -m ops.check_manual` stop with one message that names the file (and
+line or key), what was found and what is allowed: exit 2, no traceback. Every class of issue 11's point 9
+that concerns stack files has a case here."""
 
 from __future__ import annotations
 
