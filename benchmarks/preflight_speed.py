@@ -108,7 +108,7 @@ def per_resource(rounds: int) -> tuple[float, float, int]:
     resources = [as_resource(r, by_urn) for r in run.registrations]
 
     def cost(policy_dir: Path) -> float:
-        with AnalyzerHost.start(policy_dir, project=project.name, stack="prod", config=config.plain()) as host:
+        with AnalyzerHost.start(policy_dir, project=project.name, stack="prod", config=config.decoded()) as host:
             host.configure(None)
             for resource in resources:  # warm-up round
                 host.analyze(resource)

@@ -84,7 +84,7 @@ def evaluate(
             progress.update(stack, "starting")
             try:
                 packs[stack] = PackProcess.launch(
-                    policy_dir, project=project.name, stack=stack, config=config.plain(), fork=fork
+                    policy_dir, project=project.name, stack=stack, config=config.decoded(), fork=fork
                 )
             except (AnalyzerHostError, OSError) as exc:
                 results[stack].error = f"policy pack could not be started: {exc}"
