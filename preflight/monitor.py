@@ -10,6 +10,7 @@ What this needs of the SDK beyond its API is in `sdk_internals`.
 from __future__ import annotations
 
 import runpy
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -74,8 +75,12 @@ def run_program(
 ) -> ProgramRun:
     """Run the Pulumi program at `main` for one stack under the mock monitor and return what it did.
 
-    The program's own exceptions propagate unchanged (a `ConfigError` is the user's mistake).
+    The program's own exceptions propagate unchanged (a `ConfigError` is the user's mistake). Its directory
+    is importable, as the language host makes it, so it can import its own packages.
     """
+    directory = str(main.parent)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
     return run_under_mocks(
         lambda: runpy.run_path(str(main), run_name="__main__"),
         project,
