@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 REQS := requirements.txt requirements-dev.txt constraints.txt policy/requirements.txt platform/requirements.txt
 
-.PHONY: preflight test lint format venv constraints clean bench
+.PHONY: preflight test lint format venv constraints clean bench mutation
 
 $(STAMP): $(REQS)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,16 @@ preflight: $(STAMP)
 
 test: $(STAMP) lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Mutation testing of the rule modules with cosmic-ray: not part of `make test` or CI (it takes about an hour
+# on 2 cores). Scope, operators and the measured kill rate: README "Mutation testing"; ARGS="--only redis".
+MUTATION_STAMP := $(VENV)/.mutation-installed
+$(MUTATION_STAMP): $(STAMP) requirements-mutation.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mutation.txt
+	@touch $(MUTATION_STAMP)
+
+mutation: $(MUTATION_STAMP)
+	$(PY) -m mutation $(ARGS)
 
 # Speed targets, measured (never asserted in tests): see benchmarks/preflight_speed.py.
 bench: $(STAMP)
@@ -38,10 +48,12 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-# Re-pin transitive dependencies after changing a direct pin.
+# Re-pin transitive dependencies after changing a direct pin. The second filter keeps out what only
+# `make mutation` installs (pinned in requirements-mutation.txt).
 constraints: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable \
 	  | grep -viE '^(pulumi|pulumi[-_]policy|pulumiverse[-_]sentry|pulumiverse[-_]vercel|upstash[-_]pulumi|pulumi[-_]github|pulumi[-_]pulumiservice|pulumi[-_]aws|pydantic|pyyaml|pytest|pytest[-_]httpserver|ruff|jsonschema|check[-_]jsonschema|zizmor|requests|setuptools|hypothesis|codeowners|cmarkgfm)==' \
+	  | grep -viE '^(cosmic[-_]ray|aiohappyeyeballs|aiohttp|aiosignal|anybadge|decorator|exit[-_]codes|frozenlist|gitdb|gitpython|markdown[-_]it[-_]py|mdurl|multidict|parso|propcache|rich|smmap|sqlalchemy|stevedore|toml|yarl|yattag)==' \
 	  | { echo '# Exact versions of every transitive dependency, so a fresh machine installs what was tested.'; \
 	      echo '# Regenerate after changing a pin: make constraints'; cat; } > constraints.txt
 

@@ -11,7 +11,9 @@ Environment: credentials `RESEND_API_KEY`, `MUX_TOKEN_ID` + `MUX_TOKEN_SECRET`, 
 URLs `<VENDOR>_API_BASE_URL`
 (e.g. `RESEND_API_BASE_URL`); retries' backoff `VENDOR_API_BACKOFF_FACTOR`.
 
-Exit codes: 0 nothing failed (passed or skipped); 1 a check failed; 2 bad arguments or stack configuration.
+Exit codes: 0 nothing failed (passed or skipped); 1 a check failed; 2 bad arguments, stack configuration, a
+base URL that is not https, a malformed tuning variable, or a credential with a line break or a character
+outside ASCII (named, never shown).
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ import sys
 from pathlib import Path
 
 from ops.checks import clerk, mux, resend, sentry_scrubbing, upstash_retention, vercel_git
-from ops.checks.base import FAIL, PASS, SKIPPED, Check, Context, Missing, Result, UnexpectedAnswer
-from vendor_api import VendorAPIError
+from ops.checks.base import FAIL, PASS, SKIPPED, BadSetting, Check, Context, Missing, Result, UnexpectedAnswer
+from vendor_api import VendorAPIError, VendorSettingError
+from vendor_api.http import backoff_factor, deadline_seconds
 
 CHECKS: tuple[Check, ...] = (
     *resend.CHECKS,
@@ -52,10 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         selected = select(args.only)
         context = load_context(args.project, args.stack)
-    except UsageError as exc:
+        backoff_factor(), deadline_seconds()  # malformed tuning variables: one message, before any check
+        results = [(check, run(check, context)) for check in selected]
+    except (UsageError, BadSetting, VendorSettingError) as exc:
         print(f"check_manual: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    results = [(check, run(check, context)) for check in selected]
     width = max(len(check.name) for check, _ in results)
     owners = max(len(check.owner) for check, _ in results)
     print(f"Manual configuration, stack {args.stack} (registry: docs/manual-configuration.md)")
@@ -98,6 +102,8 @@ def run(check: Check, context: Context) -> Result:
         return check.run(context)
     except Missing as exc:
         return Result(SKIPPED, str(exc))
+    except VendorSettingError:
+        raise  # a base URL or tuning variable: the operator's to fix, not the vendor's answer
     except VendorAPIError as exc:
         return Result(FAIL, str(exc))
     except UnexpectedAnswer as exc:

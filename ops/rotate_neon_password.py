@@ -41,8 +41,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ops.common import OperatorError, require_env
 from ops.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
@@ -102,6 +104,51 @@ class Plan:
     variables: dict[str, list[Variable]] = field(default_factory=dict)  # pending sites only
 
 
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _NeonPart(_Strict):
+    projectId: str
+    projectName: str
+    branchId: str
+    branchName: str
+    host: str
+    database: str
+    appRole: str
+
+
+class _OnePasswordPart(_Strict):
+    vault: str
+    vaultId: str
+    item: str
+    itemId: str
+    versionBefore: int
+    version: int | None = None
+
+
+class _Site(_Strict):
+    project: str
+    done: bool
+
+
+class _LogEntry(_Strict):
+    at: str
+    event: str
+
+
+class JournalShape(_Strict):
+    """What `Journal.start` writes and `record` updates: checked whole before a journal is followed."""
+
+    stack: str
+    role: str
+    state: Literal["resetting", "stored", "complete"]
+    neon: _NeonPart
+    onePassword: _OnePasswordPart
+    vercel: dict[str, _Site]
+    log: list[_LogEntry]
+
+
 class Journal:
     """What a rotation has completed, for --resume. Never holds the password."""
 
@@ -109,15 +156,37 @@ class Journal:
         self.path, self.data = path, data
 
     @classmethod
-    def load(cls, path: Path) -> Journal | None:
+    def load(cls, path: Path, stack: str, role: str) -> Journal | None:
+        """The journal at `path`, checked against the shape this command writes (and for `stack` and
+        `role`), or one error naming the file and the first problem: a damaged journal must never be
+        half-followed."""
         try:
-            return cls(path, json.loads(path.read_text(encoding="utf-8")))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, RecursionError) as error:
+            reason = error.strerror if isinstance(error, OSError) else error.__class__.__name__
             raise OperatorError(
-                f"journal {path} cannot be read ({error}); if no rotation is under way, delete it", EXIT_USAGE
+                f"journal {path} cannot be read ({reason}); if no rotation is under way, delete it", EXIT_USAGE
             ) from None
+        try:
+            JournalShape.model_validate(data, strict=True)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "the top level"
+            raise OperatorError(
+                f"journal {path} is not a journal this command wrote: {where}: {first['msg']} "
+                f"({error.error_count()} problem{'s' * (error.error_count() != 1)}); if no rotation is under way, "
+                f"delete it",
+                EXIT_USAGE,
+            ) from None
+        if (data["stack"], data["role"]) != (stack, role):
+            raise OperatorError(
+                f"journal {path} records stack {data['stack']!r} and role {data['role']!r}, not {stack!r} and "
+                f"{role!r}; it was moved or edited; if no rotation is under way, delete it",
+                EXIT_USAGE,
+            )
+        return cls(path, data)
 
     @classmethod
     def start(cls, path: Path, plan: Plan) -> Journal:
@@ -257,7 +326,7 @@ class Rotation:
 
     def _run(self, settings) -> int:
         path = self.args.journal_dir / f"{self.args.stack}-{self.args.role}.json"
-        journal = Journal.load(path)
+        journal = Journal.load(path, self.args.stack, self.args.role)
         if self.args.resume:
             if journal is None:
                 raise OperatorError(f"nothing to resume: no journal {path}", EXIT_USAGE)

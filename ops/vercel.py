@@ -47,7 +47,9 @@ class Vercel:
         self.team_params = team_params(team)
 
     def variables(self, project: str, key: str) -> list[Variable]:
-        """Every variable named `key` in the project (one per target set or git branch)."""
+        """Every variable named `key` in the project (one per target set), except those scoped to a git
+        branch: those belong to one pull request's preview and hold its own database branch's URL
+        (`python -m ops.preview_env`, docs/previews.md), which a stack-wide change must not overwrite."""
         answer = self.client.request(
             "GET",
             f"/v10/projects/{quote(project)}/env",
@@ -58,7 +60,7 @@ class Vercel:
         return [
             Variable(project, env["id"], env["key"], targets_of(env.get("target")))
             for env in envs
-            if env.get("key") == key
+            if env.get("key") == key and not env.get("gitBranch")
         ]
 
     def set_value(self, variable: Variable, value: str) -> None:

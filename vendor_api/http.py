@@ -82,6 +82,26 @@ def shorten(text: str, secrets: Iterable[str | None], limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def credential_problem(value: str) -> str | None:
+    """What makes `value` unusable as a credential in an HTTP header, described without showing it: None
+    if every character is visible ASCII (what API tokens, keys and e-mail addresses are made of). A line
+    break (a token pasted with its newline) would break the header; a character outside Latin-1 cannot
+    be sent at all."""
+    for position, char in enumerate(value, start=1):
+        if "!" <= char <= "~":
+            continue
+        if char in "\r\n":
+            what = "a line break"
+        elif char in " \t":
+            what = "a space or tab"
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            what = "a control character"
+        else:
+            what = "a character outside ASCII (e.g. a typographic quote or dash)"
+        return f"{what} at character {position}"
+    return None
+
+
 def _tuning(name: str, default: float, *, low: float, high: float, low_allowed: bool, allowed: str) -> float:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -168,6 +188,14 @@ class VendorClient:
         self.deadline = deadline_seconds()
         self.retries = retries
         self._secrets = [s for s in (*(auth or ()), bearer_token) if s]
+        for secret in self._secrets:
+            problem = credential_problem(secret)
+            if problem:  # the value is never shown: only what is wrong with it, and where
+                raise VendorSettingError(
+                    vendor,
+                    f"a credential from {credential_hint} holds {problem} (value not shown); "
+                    "allowed: visible ASCII characters only",
+                )
         factor = backoff_factor()
         self._sessions = {
             idempotent: self._session(auth, bearer_token, self._retry(idempotent, factor))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from vendor_api import VendorClient
+from vendor_api.http import credential_problem
 
 if TYPE_CHECKING:
     from components.settings import Settings
@@ -40,10 +41,17 @@ class Missing(Exception):
     """A credential or expectation the check needs is not in the environment: the check is skipped."""
 
 
+class BadSetting(Exception):
+    """A variable the check reads is set but unusable: the operator's mistake, reported once (exit 2)."""
+
+
 def env(name: str) -> str:
     value = os.environ.get(name, "").strip()
     if not value:
         raise Missing(f"{name} not set")
+    problem = credential_problem(value)
+    if problem:
+        raise BadSetting(f"{name}: holds {problem} (value not shown); allowed: visible ASCII characters only")
     return value
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from ops.vercel import targets_of, team_params
 from vendor_api import VendorAPIError, VendorClient
 
 DEFAULT_BASE_URL = "https://api.vercel.com"
@@ -133,20 +134,13 @@ class Vercel:
         return True
 
 
-def team_params(team: str) -> dict[str, str]:
-    """An id (`team_...`) goes as `teamId`, a slug as `slug` (Vercel API reference, any team-scoped call)."""
-    return {"teamId": team} if team.startswith("team_") else {"slug": team}
-
-
 def _variable(project: str, env: dict[str, Any]) -> PreviewVariable:
-    target = env.get("target") or ()
-    targets = (target,) if isinstance(target, str) else tuple(str(t) for t in target)
     branch = env.get("gitBranch")
     return PreviewVariable(
         project=project,
         env_id=str(env["id"]),
         key=str(env.get("key", "")),
         git_branch=branch if isinstance(branch, str) and branch else None,
-        targets=targets,
+        targets=targets_of(env.get("target")),
         marker=Marker.parse(env.get("comment")),
     )

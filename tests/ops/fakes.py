@@ -211,6 +211,8 @@ class FakeVercel(FakeVendor):
     values: dict[tuple[str, str], str] = field(default_factory=dict)  # (project, env id) -> value
     # `target` as Vercel answers it per project: a list, or one environment as a plain string.
     targets: dict[str, Any] = field(default_factory=dict)
+    # env id -> git branch, for branch-scoped preview variables (python -m ops.preview_env makes them)
+    git_branches: dict[str, str] = field(default_factory=dict)
 
     def add_project(self, project: str) -> None:
         self.values[(project, f"env-db-{project}")] = "postgresql://portal_app:creation@old-host/portal"
@@ -233,7 +235,8 @@ class FakeVercel(FakeVendor):
                     "id": env_id,
                     "key": "DATABASE_URL" if env_id.startswith("env-db-") else "UPSTASH_REDIS_REST_URL",
                     "type": "sensitive",
-                    "target": self.targets.get(project, ["production"]),
+                    "target": ["preview"] if env_id in self.git_branches else self.targets.get(project, ["production"]),
+                    "gitBranch": self.git_branches.get(env_id),
                 }
                 for p, env_id in self.values
                 if p == project

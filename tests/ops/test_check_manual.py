@@ -438,3 +438,28 @@ def test_bad_arguments_exit_2(httpserver: HTTPServer, args: list[str], expected:
     assert result.returncode == 2
     assert expected in result.stderr
     assert len(httpserver.log) == 0
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"CLERK_SECRET_KEY": "clerk-secret-do-not-print-0004\nX-Injected: 1"},
+         "CLERK_SECRET_KEY: holds a line break at character 31 (value not shown)"),
+        ({"VERCEL_API_TOKEN": "vercel-token-do-not\u2011print-0005"},
+         "VERCEL_API_TOKEN: holds a character outside ASCII (e.g. a typographic quote or dash) at character 20"),
+        ({"VENDOR_API_DEADLINE_SECONDS": "soon"}, "VENDOR_API_DEADLINE_SECONDS: found 'soon'; allowed: a number"),
+        ({"VENDOR_API_BACKOFF_FACTOR": "-1"}, "VENDOR_API_BACKOFF_FACTOR: found '-1'; allowed: a number"),
+        ({"RESEND_API_BASE_URL": "http://api.resend.com"},
+         "base URL 'http://api.resend.com': credentials are sent only over https"),
+    ],
+)  # fmt: skip
+def test_a_damaged_credential_tuning_variable_or_base_url_exits_2_naming_it(
+    httpserver: HTTPServer, env: dict[str, str], expected: str
+) -> None:
+    result = check_manual(httpserver, **env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert expected in result.stderr
+    assert result.stderr.count("\n") == 1, "one message"
+    for value in env.values():
+        if "do-not" in value:
+            assert value not in result.stdout + result.stderr and value.split("\n")[0] not in result.stderr

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from policy_harness import UNKNOWN, flagged, in_process_pack, sentry_issue_alert, sentry_project
+from policy_harness import (
+    UNKNOWN,
+    flagged,
+    in_process_pack,
+    resource,
+    sentry_issue_alert,
+    sentry_project,
+    vercel_project,
+)
 
 MANDATORY = "sentry-alerting"
 ADVISORY = "sentry-alerting-dev"
@@ -37,10 +45,18 @@ def fixtures():
         unprovable,
         sentry_issue_alert("alert-for-another-project", project="someone-else"),
         sentry_issue_alert("alert-unmatchable", project=UNKNOWN),
+        sentry_issue_alert("alert-unmatchable-too", project=UNKNOWN),
+        # sorts before every other project: an alert bound to one project never counts for another
+        sentry_project("aaa-unalerted", slug="portal-aaa", name="portal-aaa"),
+        # not issue alerts, whatever their `project` says: a metric alert, another provider's alert policy
+        resource("sentry:index/sentryMetricAlert:SentryMetricAlert", "metric-alert", {"project": "portal-unalerted"}),
+        resource("gcp:monitoring/alertPolicy:AlertPolicy", "gcp-alert", {"project": "portal-aaa"}),
+        # not Sentry projects, so never reported here
+        vercel_project("a-vercel-site"),
     ]
 
 
-UNALERTED = {"unalerted", "unprovable", "near-miss"}
+UNALERTED = {"unalerted", "unprovable", "near-miss", "aaa-unalerted"}
 
 
 @pytest.mark.parametrize(
@@ -68,7 +84,7 @@ def test_message_names_the_project_and_the_fix(stack):
     diagnostics = in_process_pack().analyze_stack(fixtures())
     [message] = [d.message for d in diagnostics if d.policy_name == MANDATORY and d.urn.endswith("::unprovable")]
     assert 'sentry:index/sentryProject:SentryProject "unprovable"' in message
-    assert "1 issue alert(s) have a project unknown at preview" in message
+    assert "2 issue alert(s) have a project unknown at preview" in message
     assert "SentryIssueAlert" in message
 
 

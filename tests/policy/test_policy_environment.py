@@ -55,3 +55,35 @@ def test_current_reads_what_the_engine_sets(stack):
     assert environment.current().name == "staging"
     stack("dev", environment="prod")
     assert environment.current().name == "prod"
+
+
+@pytest.mark.parametrize(
+    ("stack_name", "is_prod"), [("prod", True), ("prod-eu", True), ("staging", False), ("dev", False)]
+)
+def test_only_prod_is_prod(stack_name, is_prod):
+    assert environment.resolve(stack_name, None).is_prod is is_prod
+
+
+@pytest.mark.parametrize(
+    ("stack_name", "config_json", "how"),
+    [
+        ("dev", config("dev"), f"stack 'dev', {KEY}='dev'"),
+        ("staging", config("prod"), f"stack 'staging' and {KEY}='prod' disagree; the stricter wins"),
+        ("prod", config("dev"), f"stack 'prod' and {KEY}='dev' disagree; the stricter wins"),
+        (
+            "dev",
+            config("production"),
+            f"stack 'dev' and {KEY}='production' (not dev/staging/prod: treated as prod) disagree; the stricter wins",
+        ),
+        ("qa", None, "stack 'qa' (not dev/staging/prod: treated as prod)"),
+        (None, None, "no stack name (treated as prod)"),
+    ],
+)
+def test_how_the_environment_was_decided_is_said_exactly(stack_name, config_json, how):
+    assert environment.resolve(stack_name, config_json).how == how
+
+
+def test_a_decided_environment_cannot_be_changed_afterwards():
+    decided = environment.resolve("dev", None)
+    with pytest.raises(AttributeError):
+        decided.name = "prod"  # type: ignore[misc]

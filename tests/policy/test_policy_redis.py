@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from policy_harness import DROP, UNKNOWN, analyze_each, flagged, in_process_pack, messages, neon_project, upstash_redis
+from policy_harness import (
+    DROP,
+    UNKNOWN,
+    analyze_each,
+    flagged,
+    in_process_pack,
+    messages,
+    neon_project,
+    upstash_redis,
+    vercel_project,
+)
 
 POLICY = "redis-no-eviction"
 
@@ -17,7 +27,9 @@ def fixtures():
         upstash_redis("eviction-unknown", eviction=UNKNOWN),
         upstash_redis("tls-false", tls=False),
         upstash_redis("tls-unknown", tls=UNKNOWN),
+        # other types, sorting before and after Upstash's: not this policy's business
         neon_project("not-redis"),
+        vercel_project("not-redis-either"),
     ]
 
 

@@ -10,6 +10,7 @@ copies by behaviour, not by their tables: the same input goes to both and both m
 from __future__ import annotations
 
 import copy
+import functools
 
 import pytest
 from hypothesis import given
@@ -45,7 +46,12 @@ REGIONS = (
 
 
 def raw_settings(stack: str = "prod") -> dict:
-    """The shipped stack's configuration as `parse_settings` takes it."""
+    """The shipped stack's configuration as `parse_settings` takes it (a fresh copy each time)."""
+    return copy.deepcopy(_shipped(stack))
+
+
+@functools.cache
+def _shipped(stack: str) -> dict:
     values = Project.load(ROOT).stack_config(stack).values
     settings = settings_from_stack_config(values, stack)
     return settings.model_dump(by_alias=True, exclude_none=True, mode="json")
@@ -70,7 +76,7 @@ def pack_accepts(stack, stack_name: str, resource, policy: str) -> bool:
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 @pytest.mark.parametrize("days", [1, 6, 7, 8, 13, 14, 15, 29, 30])
 def test_retention_minimums_agree(stack, env: str, days: int) -> None:
-    raw = copy.deepcopy(raw_settings("prod"))
+    raw = raw_settings("prod")
     raw["environment"] = env
     raw["neon"].update(plan="scale", backupRetentionDays=days)
     program = settings_accept(raw, env)

@@ -11,6 +11,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from vendor_api import VendorAPIError, VendorClient, VendorSettingError, redact
+from vendor_api.http import shorten
 
 EMAIL = "ops@example.test"
 API_KEY = "upstash-key-do-not-print-0001"
@@ -141,13 +142,28 @@ def test_a_secret_cut_by_the_length_limit_leaks_no_prefix(httpserver: HTTPServer
     assert not any(secret[:n] in message for n in range(4, len(secret) + 1)), message
 
 
-def test_a_secret_whose_whitespace_the_message_folds_is_still_redacted(httpserver: HTTPServer) -> None:
+def test_a_secret_with_whitespace_is_redacted_before_the_whitespace_is_folded() -> None:
     secret = "two-part\tsecret-value-0001"
-    httpserver.expect_request("/x").respond_with_data(f"bad key {secret}", status=400)
-    api = VendorClient("Vendor", httpserver.url_for("/"), credential_hint="KEY", bearer_token=secret, retries=0)
-    with pytest.raises(VendorAPIError) as caught:
-        api.request("GET", "/x")
-    assert "secret-value" not in str(caught.value) and "[redacted]" in str(caught.value)
+    assert shorten(f"bad key {secret}\n  end", [secret], 300) == "bad key [redacted] end"
+
+
+@pytest.mark.parametrize(
+    ("credential", "problem"),
+    [
+        ("token-with-newline\n", "a line break at character 19"),
+        ("tok\ren", "a line break at character 4"),
+        ("two words", "a space or tab at character 4"),
+        ("bell\x07", "a control character at character 5"),
+        ("smart\u2019quote", "a character outside ASCII (e.g. a typographic quote or dash) at character 6"),
+        ("caf\u00e9", "a character outside ASCII (e.g. a typographic quote or dash) at character 4"),
+    ],
+)
+def test_a_credential_that_cannot_go_in_a_header_is_refused_without_showing_it(credential: str, problem: str) -> None:
+    with pytest.raises(VendorSettingError) as caught:
+        VendorClient("Neon", "https://console.neon.tech", credential_hint="NEON_API_KEY", bearer_token=credential)
+    message = str(caught.value)
+    assert f"a credential from NEON_API_KEY holds {problem} (value not shown)" in message
+    assert credential.strip() not in message and credential[:3] not in message.split("holds")[1]
 
 
 # --- https only, except loopback -----------------------------------------------------------------------
