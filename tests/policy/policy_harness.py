@@ -14,9 +14,9 @@ from typing import Any
 
 from mm_policies import PACK_NAME, POLICIES
 from pulumi_policy import EnforcementLevel
-from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from preflight.analyzer_host import UNKNOWN, AnalyzerClient, Diagnostic, Resource, Secret, make_urn
+from preflight.analyzer_host import UNKNOWN, AnalyzeDiagnostic, AnalyzerClient, Resource, Secret, make_urn
+from sdk_internals import policy_servicer
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
 PROJECT = "motion-mavericks-portal"
@@ -39,7 +39,7 @@ class InProcessStub:
 
 def in_process_pack(config: Mapping[str, Any] | None = None) -> AnalyzerClient:
     """The pack, configured the way the engine configures it (with `config` as a policy config file)."""
-    servicer = _PolicyAnalyzerServicer(PACK_NAME, "0.0.1", list(POLICIES), EnforcementLevel.ADVISORY)
+    servicer = policy_servicer(PACK_NAME, "0.0.1", list(POLICIES), EnforcementLevel.ADVISORY)
     client = AnalyzerClient(InProcessStub(servicer))
     client.configure(config)
     return client
@@ -281,14 +281,14 @@ def grafana_monitoring(name: str = "grafana", region: Any = "prod-au-southeast-1
     return resource("motion-mavericks:index:GrafanaMonitoring", name, _changed(props, changes))
 
 
-def analyze_each(pack: AnalyzerClient, resources: Iterable[Resource]) -> list[Diagnostic]:
+def analyze_each(pack: AnalyzerClient, resources: Iterable[Resource]) -> list[AnalyzeDiagnostic]:
     return [diagnostic for r in resources for diagnostic in pack.analyze(r)]
 
 
-def flagged(diagnostics: Iterable[Diagnostic], policy: str) -> set[str]:
+def flagged(diagnostics: Iterable[AnalyzeDiagnostic], policy: str) -> set[str]:
     """The names (last URN segment) of the resources `policy` reported."""
     return {d.urn.rsplit("::", 1)[-1] for d in diagnostics if d.policy_name == policy}
 
 
-def messages(diagnostics: Iterable[Diagnostic], policy: str) -> list[str]:
+def messages(diagnostics: Iterable[AnalyzeDiagnostic], policy: str) -> list[str]:
     return [d.message for d in diagnostics if d.policy_name == policy]

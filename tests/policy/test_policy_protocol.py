@@ -38,7 +38,7 @@ from policy_harness import (
     vercel_project,
 )
 
-from preflight.analyzer_host import AnalyzerHost, AnalyzerHostError, Diagnostic, PolicyConfigError, Resource
+from preflight.analyzer_host import AnalyzeDiagnostic, AnalyzerHost, AnalyzerHostError, PolicyConfigError, Resource
 
 ENV_KEY = "motion-mavericks-portal:environment"
 PASSWORD = "hunter2-not-real"
@@ -128,12 +128,12 @@ def stack_of(env: str, *, broken: bool = False) -> list[Resource]:
     return resources
 
 
-def judge(host: AnalyzerHost, resources: list[Resource]) -> list[Diagnostic]:
+def judge(host: AnalyzerHost, resources: list[Resource]) -> list[AnalyzeDiagnostic]:
     diagnostics = [d for r in resources for d in host.analyze(r)]
     return diagnostics + host.analyze_stack(resources)
 
 
-def found(diagnostics: list[Diagnostic], level: str) -> set[tuple[str, str]]:
+def found(diagnostics: list[AnalyzeDiagnostic], level: str) -> set[tuple[str, str]]:
     return {(d.policy_name, d.urn.rsplit("::", 1)[-1]) for d in diagnostics if d.enforcement_level == level}
 
 
@@ -240,7 +240,7 @@ def test_dev_advises_on_alerting_and_skips_prod_only_rules(dev):
     assert found(judge(dev, stack_of("dev")), "mandatory") == set()
 
 
-def test_judging_writes_nothing_to_the_packs_stderr_or_stdout(prod):
+def test_judging_writes_nothing_to_the_packs_stderr_or_stdout_and_never_dials_the_engine(prod):
     """Verdicts travel back over the protocol. The Python policy SDK never dials the engine's Log service: a
     `pulumi.log` or a print in a policy lands in the pack's stderr or stdout, which the engine shows as noise
     under every preview, and a policy that crashed would leave its traceback there."""
@@ -248,6 +248,7 @@ def test_judging_writes_nothing_to_the_packs_stderr_or_stdout(prod):
     diagnostics = judge(prod, stack_of("prod", broken=True))
     assert found(diagnostics, "mandatory"), "the broken stack was judged"
     assert (prod.stderr, prod.stdout) == before
+    prod.check_engine_untouched()  # the host serves no Engine service: the policy SDK must not need one
     assert "Traceback" not in prod.stderr
 
 
