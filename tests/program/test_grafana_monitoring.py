@@ -11,7 +11,8 @@ import pytest
 from components.errors import ConfigError
 from components.grafana_content import PROMETHEUS_UID
 from components.settings import GRAFANA_SECRETS, PROJECT
-from preflight.monitor import SECRET_SIG, SIG_KEY, ProgramRun
+from preflight.monitor import ProgramRun
+from preflight.registrations import SECRET_SIG, SIG_KEY
 from stack_config import REDACTED
 from tests.conftest import DELETE, run_stack
 
