@@ -180,7 +180,9 @@ def _for_environments(advisory: bool) -> Callable[[StackValidationArgs, ReportVi
             other = "monitoring-coverage" if advisory else "monitoring-coverage-dev"
             args.not_applicable(f"{other} applies in {env.name} ({env.how})")
         _coverage(args, report)
-        if env.is_prod:
+        # Only a stack with something to watch needs someone to tell (the platform project has no sites).
+        watched = {tokens.VERCEL_DOMAIN, tokens.GRAFANA_CHECK}
+        if env.is_prod and any(r.resource_type in watched for r in args.resources):
             _contact_point(args, report)
 
     return validate

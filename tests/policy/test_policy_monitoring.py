@@ -133,3 +133,10 @@ def test_a_stack_without_sites_needs_no_checks(stack):
     stack("staging")
     diagnostics = in_process_pack().analyze_stack([grafana_contact_point()])
     assert not [d for d in diagnostics if d.policy_name in (MANDATORY, ADVISORY)]
+
+
+def test_a_prod_stack_with_nothing_to_watch_needs_no_contact_point(stack):
+    """The platform project's prod stack has no sites and no checks."""
+    stack("prod")
+    diagnostics = in_process_pack().analyze_stack([])
+    assert not [d for d in diagnostics if d.policy_name in (MANDATORY, ADVISORY)]
