@@ -52,7 +52,7 @@ format: $(STAMP)
 # `make mutation` installs (pinned in requirements-mutation.txt).
 constraints: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable \
-	  | grep -viE '^(pulumi|pulumi[-_]policy|pulumiverse[-_]sentry|pulumiverse[-_]vercel|upstash[-_]pulumi|pulumi[-_]github|pulumi[-_]pulumiservice|pulumi[-_]aws|pydantic|pyyaml|pytest|pytest[-_]httpserver|ruff|jsonschema|check[-_]jsonschema|zizmor|requests|setuptools|hypothesis|codeowners|cmarkgfm)==' \
+	  | grep -viE '^(pulumi|pulumi[-_]policy|pulumiverse[-_]sentry|pulumiverse[-_]grafana|pulumiverse[-_]vercel|upstash[-_]pulumi|pulumi[-_]github|pulumi[-_]pulumiservice|pulumi[-_]aws|pydantic|pyyaml|pytest|pytest[-_]httpserver|ruff|jsonschema|check[-_]jsonschema|zizmor|requests|setuptools|hypothesis|codeowners|cmarkgfm)==' \
 	  | grep -viE '^(cosmic[-_]ray|aiohappyeyeballs|aiohttp|aiosignal|anybadge|decorator|exit[-_]codes|frozenlist|gitdb|gitpython|markdown[-_]it[-_]py|mdurl|multidict|parso|propcache|rich|smmap|sqlalchemy|stevedore|toml|yarl|yattag)==' \
 	  | { echo '# Exact versions of every transitive dependency, so a fresh machine installs what was tested.'; \
 	      echo '# Regenerate after changing a pin: make constraints'; cat; } > constraints.txt

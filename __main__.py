@@ -3,11 +3,13 @@
 import pulumi
 
 from components import (
+    GrafanaMonitoring,
     NeonDatabase,
     SentryProject,
     SiteServices,
     UpstashRedis,
     VercelSite,
+    WatchedDomain,
     load_secrets,
     load_settings,
     sentry_provider,
@@ -16,7 +18,7 @@ from components import (
 )
 
 settings = load_settings()
-secrets = load_secrets()
+secrets = load_secrets(settings.grafana)
 tags = tags_for(settings)
 
 database = NeonDatabase("neon", settings.neon, tags, protect=settings.protect_data)
@@ -39,6 +41,14 @@ for site_key, site in settings.vercel.sites.items():
     web = VercelSite(site_key, site, settings.vercel, settings.environment, services, tags, opts=hosting)
     pulumi.export(f"{site_key}_url", web.url)
     pulumi.export(f"{site_key}_sentry_dsn", errors.dsn)
+
+# Every site's domains, watched from Australia by the environment's Grafana Cloud stack.
+watched = [
+    WatchedDomain(site_key, domain) for site_key, site in settings.vercel.sites.items() for domain in site.domains
+]
+grafana = GrafanaMonitoring("grafana", settings.grafana, settings.environment, watched, secrets, tags)
+pulumi.export("grafana_stack_url", grafana.stack_url)
+pulumi.export("grafana_dashboard_url", grafana.dashboard_url)
 
 pulumi.export("database_host", database.host)
 pulumi.export("database_connection_uri", database.connection_uri)

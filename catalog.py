@@ -56,10 +56,23 @@ REGIONS: dict[str, Place] = {
     "syd1": Place("Sydney", "Australia"),  # Vercel
     "sin1": Place("Singapore", "Singapore"),
     "iad1": Place("Washington, D.C.", "USA"),
+    # Grafana Cloud region slugs (grafana.com/docs/grafana-cloud/security-and-account-management/region-url-formats/)
+    "prod-au-southeast-0": Place("Australia", "Australia"),  # GCP
+    "prod-au-southeast-1": Place("Australia", "Australia"),  # AWS
+    "prod-ap-southeast-0": Place("Singapore", "Singapore"),
+    "prod-ap-southeast-1": Place("Singapore", "Singapore"),
+    "prod-us-central-0": Place("US Central", "USA"),
+    "prod-us-east-0": Place("Ohio", "USA"),
+    "prod-eu-west-2": Place("Germany", "Germany"),
 }
 
 # Data-storage hosts: where a service without regions keeps its data (Sentry: per organisation).
 HOSTS: dict[str, str] = {
+    # Synthetic Monitoring's APIs: the Australian ones (the Grafana provider's SM installation resource)
+    "synthetic-monitoring-api-au-southeast.grafana.net": "Australia",
+    "synthetic-monitoring-api-au-southeast-0.grafana.net": "Australia",
+    "synthetic-monitoring-api-au-southeast-1.grafana.net": "Australia",
+    "synthetic-monitoring-api.grafana.net": "United States (Synthetic Monitoring default)",
     "us.sentry.io": "United States",
     "de.sentry.io": "Frankfurt, Germany (EU)",
     "https://sentry.io/api/": "United States (sentry.io default)",
@@ -102,6 +115,7 @@ SERVICES: dict[str, Service] = {
         Service("neon", "Neon"),
         Service("upstash", "Upstash"),
         Service("sentry", "Sentry", no_au_region=True),
+        Service("grafana", "Grafana Cloud"),
         # The platform project (platform/): the delivery system's own guard rails.
         Service("aws", "AWS"),
         Service("github", "GitHub"),
@@ -171,6 +185,21 @@ def _sentry_where(_inputs: Mapping[str, Any], provider: Mapping[str, Any] | None
     return f"Sentry data storage ({url})"
 
 
+def _grafana_stack_where(inputs: Mapping[str, Any], _provider: Mapping[str, Any] | None) -> str:
+    return str(inputs.get("regionSlug", "unset (Grafana Cloud's default region)"))
+
+
+def _grafana_shared_where(inputs: Mapping[str, Any], _provider: Mapping[str, Any] | None) -> str | None:
+    """The region a GrafanaMonitoring component declares for a stack another environment declares (a declared
+    stack has its own row: the Stack)."""
+    stack = inputs.get("grafanaStack")
+    if not isinstance(stack, Mapping):
+        return "no Grafana stack region declared"
+    if stack.get("declaredBy") == "this stack":
+        return None
+    return f"{stack.get('regionSlug', 'unset')} (stack {stack.get('slug')}, declared by {stack.get('declaredBy')})"
+
+
 def _aws_where(inputs: Mapping[str, Any], provider: Mapping[str, Any] | None) -> str:
     """pulumi-aws 7: a resource's own `region` input, else its provider's `region`."""
     if inputs.get("region"):
@@ -203,6 +232,17 @@ SENTRY_PROJECT = "sentry:index/sentryProject:SentryProject"
 SENTRY_KEY = "sentry:index/sentryKey:SentryKey"
 SENTRY_ISSUE_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert"
 SENTRY_METRIC_ALERT = "sentry:index/sentryMetricAlert:SentryMetricAlert"
+# pulumiverse-grafana 2.44.0
+GRAFANA_PROVIDER = "pulumi:providers:grafana"
+GRAFANA_STACK = "grafana:cloud/stack:Stack"
+GRAFANA_CHECK = "grafana:syntheticMonitoring/check:Check"
+GRAFANA_RULE_GROUP = "grafana:alerting/ruleGroup:RuleGroup"
+GRAFANA_CONTACT_POINT = "grafana:alerting/contactPoint:ContactPoint"
+GRAFANA_NOTIFICATION_POLICY = "grafana:alerting/notificationPolicy:NotificationPolicy"
+GRAFANA_FOLDER = "grafana:oss/folder:Folder"
+GRAFANA_DASHBOARD = "grafana:oss/dashboard:Dashboard"
+# Our component that declares the Grafana stack's region in its input `grafanaStack`, also for a shared stack.
+GRAFANA_MONITORING = "motion-mavericks:index:GrafanaMonitoring"
 
 # The platform project's (platform/): pulumi-aws 7.51.1, pulumi-github 6.15.0, pulumi-pulumiservice 1.5.0.
 AWS_S3_BUCKET = "aws:s3/bucket:Bucket"
@@ -336,6 +376,40 @@ TYPES: dict[str, ResourceType] = {
         ResourceType(SENTRY_KEY, "sentry"),
         ResourceType(SENTRY_ISSUE_ALERT, "sentry"),
         ResourceType(SENTRY_METRIC_ALERT, "sentry"),
+        ResourceType(
+            GRAFANA_PROVIDER,
+            "grafana",
+            region_inputs=(("smUrl", "smUrl"),),
+            region_why="the Synthetic Monitoring API: where check configuration and results are handled",
+        ),
+        ResourceType(
+            GRAFANA_STACK,
+            "grafana",
+            region_inputs=(("regionSlug", "region"),),
+            region_why="Grafana Cloud region: where the stack keeps its metrics, logs, alerts and dashboards",
+            residency=Residency(
+                "Grafana Cloud stack",
+                "site checks' results, alert state and dashboards (no customer data)",
+                _grafana_stack_where,
+            ),
+        ),
+        ResourceType(
+            GRAFANA_MONITORING,
+            "grafana",
+            region_inputs=(("grafanaStack.regionSlug", "region"),),
+            region_why="the Grafana stack's declared region, also when another environment declares the stack",
+            residency=Residency(
+                "Grafana Cloud stack (shared)",
+                "site checks' results, alert state and dashboards (no customer data)",
+                _grafana_shared_where,
+            ),
+        ),
+        ResourceType(GRAFANA_CHECK, "grafana", shown_inputs=(("target", "target"), ("probes", "probes"))),
+        ResourceType(GRAFANA_RULE_GROUP, "grafana"),
+        ResourceType(GRAFANA_CONTACT_POINT, "grafana"),
+        ResourceType(GRAFANA_NOTIFICATION_POLICY, "grafana"),
+        ResourceType(GRAFANA_FOLDER, "grafana"),
+        ResourceType(GRAFANA_DASHBOARD, "grafana"),
         *(
             ResourceType(
                 token,
@@ -451,4 +525,6 @@ def _value(value: Any) -> str:
         return ",".join(_value(item) for item in value)
     if value is True or value is False:
         return "on" if value else "off"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # numbers arrive as floats on the wire: a probe id 43, not 43.0
     return "unset" if value is None else str(value)

@@ -160,6 +160,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(("neon:*",), ("inputs.defaultEndpointSettings.*",), (COST,), "Neon compute size and suspend"),
     Rule(("motion-mavericks:*",), ("inputs.tags.*",), (COST,), "cost-allocation tags (env, owner, data_class)"),
+    Rule((catalog.GRAFANA_STACK,), ("inputs.labels.*",), (COST,), "the Grafana stack's labels are its cost tags"),
     Rule(("pulumiservice:index:StackTag",), ("resource", "inputs.*"), (COST,), "a portal stack's Pulumi Cloud tags"),
     Rule(("aws:*",), ("inputs.tags.*",), (COST,), "AWS cost-allocation tags"),
     Rule(("*",), ("options.parent",), (COST,), "the parent decides whose tags a resource is counted under"),

@@ -1,6 +1,7 @@
 """One ComponentResource per service, the stack's settings and its tags."""
 
 from components.errors import ConfigError
+from components.grafana_monitoring import GrafanaMonitoring, WatchedDomain
 from components.neon_database import NeonDatabase
 from components.sentry_project import SentryProject, sentry_provider
 from components.settings import Secrets, Settings, load_secrets, load_settings
@@ -10,6 +11,7 @@ from components.vercel_site import SiteServices, VercelSite, vercel_provider
 
 __all__ = [
     "ConfigError",
+    "GrafanaMonitoring",
     "NeonDatabase",
     "ResourceTags",
     "Secrets",
@@ -18,6 +20,7 @@ __all__ = [
     "SiteServices",
     "UpstashRedis",
     "VercelSite",
+    "WatchedDomain",
     "load_secrets",
     "load_settings",
     "sentry_provider",

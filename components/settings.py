@@ -52,6 +52,19 @@ PREVIEW_ENVIRONMENTS = ("dev",)
 VERCEL_AU_REGIONS = ("syd1",)
 NEON_AU_REGIONS = ("aws-ap-southeast-2",)
 UPSTASH_AU_REGIONS = ("ap-southeast-2",)
+# Grafana Cloud's Australian regions: `prod-au-southeast-0` (GCP, Australia) and `prod-au-southeast-1` (AWS,
+# Australia), from Grafana's region list (grafana.com/docs/grafana-cloud/security-and-account-management/
+# region-url-formats/, "Legacy regions"). No other slug is in Australia.
+GRAFANA_AU_REGIONS = ("prod-au-southeast-0", "prod-au-southeast-1")
+# Synthetic Monitoring's Australian public probes (grafana.com/docs/grafana-cloud/testing/synthetic-monitoring/
+# create-checks/public-probes/, APAC). A probe's numeric id differs per Synthetic Monitoring backend, so the
+# stack file maps each id to its name (docs/monitoring.md, "Probe ids").
+GRAFANA_AU_PROBES = ("Sydney",)
+# The Australian Synthetic Monitoring API hosts: `synthetic-monitoring-api-au-southeast[-N].grafana.net`
+# (terraform-provider-grafana, internal/resources/cloud/resource_synthetic_monitoring_installation.go).
+GRAFANA_AU_SM_URL = r"^https://synthetic-monitoring-api-au-southeast(-[0-9]+)?\.grafana\.net/?$"
+# Prod is checked at least every minute; Synthetic Monitoring runs a check every 1 s to 1 h.
+GRAFANA_MAX_FREQUENCY_SECONDS = {"dev": 3600, "staging": 3600, "prod": 60}
 
 
 def _australian(allowed: tuple[str, ...]):
@@ -260,6 +273,45 @@ class Sentry(_Model):
         return f"https://{self.data_storage}.sentry.io/api/"
 
 
+class GrafanaProbe(_Model):
+    """A Synthetic Monitoring probe: its id (what a check lists) and which probe that id is."""
+
+    id: int = Field(gt=0)
+    name: Annotated[str, _australian(GRAFANA_AU_PROBES)]
+
+
+Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[A-Za-z0-9._%+-]+@([a-z0-9-]+\.)+[a-z]{2,63}$")]
+
+
+class GrafanaAlerting(_Model):
+    # The owner's address(es): the contact point every alert of this environment reaches.
+    contact_emails: tuple[Email, ...] = Field(min_length=1)
+    # An optional chat or paging webhook besides e-mail; its URL is the secret `grafanaAlertWebhookUrl`.
+    webhook: Literal["none", "slack", "webhook"] = "none"
+    latency_threshold_ms: int = Field(ge=100, le=60_000)
+    certificate_expiry_days: int = Field(ge=1, le=90)
+
+
+class Grafana(_Model):
+    region_slug: Annotated[str, _australian(GRAFANA_AU_REGIONS)]
+    stack_slug: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]+$")]
+    # Set when this environment uses the Grafana stack another environment's stack file declares: the stack
+    # is not declared here, but its region still is (and is judged by the policy pack).
+    shared_from: Literal["dev", "staging", "prod"] | None = None
+    synthetic_monitoring_url: Annotated[str, StringConstraints(pattern=GRAFANA_AU_SM_URL)]
+    probes: tuple[GrafanaProbe, ...] = Field(min_length=1)
+    check_frequency_seconds: int = Field(ge=1, le=3600)
+    alerting: GrafanaAlerting
+
+    @property
+    def declares_stack(self) -> bool:
+        return self.shared_from is None
+
+    @property
+    def stack_url(self) -> str:
+        return f"https://{self.stack_slug}.grafana.net"
+
+
 class Settings(_Model):
     environment: Literal["dev", "staging", "prod"]
     tags: Tags
@@ -267,6 +319,27 @@ class Settings(_Model):
     neon: Neon
     upstash: Upstash
     sentry: Sentry
+    grafana: Grafana
+
+    @model_validator(mode="after")
+    def _monitoring_meets_environment(self) -> Settings:
+        grafana = self.grafana
+        most = GRAFANA_MAX_FREQUENCY_SECONDS[self.environment]
+        if grafana.check_frequency_seconds > most:
+            raise _FieldError(
+                ("grafana", "checkFrequencySeconds"),
+                grafana.check_frequency_seconds,
+                f"is too slow for {self.environment}; allowed: at most {most} seconds between checks",
+            )
+        if grafana.shared_from == self.environment:
+            raise _FieldError(
+                ("grafana", "sharedFrom"),
+                grafana.shared_from,
+                f"names this stack's own environment; allowed: another environment "
+                f"({', '.join(e for e in ENVIRONMENTS if e != self.environment)}), or leave it unset to declare "
+                f"the Grafana stack here",
+            )
+        return self
 
     @model_validator(mode="after")
     def _retention_meets_environment(self) -> Settings:
@@ -321,10 +394,10 @@ class _FieldError(ValueError):
         self.loc, self.value, self.message = loc, value, message
 
 
-TOP_LEVEL_KEYS = ("environment", "tags", "vercel", "neon", "upstash", "sentry")
+TOP_LEVEL_KEYS = ("environment", "tags", "vercel", "neon", "upstash", "sentry", "grafana")
 # Configuration namespaces a stack may set besides the project's: Pulumi's own (`pulumi:tags`, ...) and the
 # providers the program uses (their keys are the providers' to validate).
-OTHER_NAMESPACES = ("pulumi", "vercel", "neon", "upstash", "sentry")
+OTHER_NAMESPACES = ("pulumi", "vercel", "neon", "upstash", "sentry", "grafana")
 
 
 def stack_environment(stack: str) -> str | None:
@@ -340,7 +413,7 @@ def stack_environment(stack: str) -> str | None:
 
 def unknown_keys(keys: Iterable[str]) -> list[str]:
     """A problem for each configuration key (`namespace:name`) that no one reads: a typo, usually."""
-    known = (*TOP_LEVEL_KEYS, *SECRETS)
+    known = (*TOP_LEVEL_KEYS, *SECRETS, *GRAFANA_SECRETS)
     problems = []
     for key in sorted(keys):
         namespace, _, name = key.partition(":")
@@ -438,6 +511,27 @@ SITE_SECRETS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Grafana's credentials, also from the stack's ESC environment (docs/monitoring.md, "Credentials"): config key ->
+# what it is. Which of them a stack needs depends on its `grafana` settings (`grafana_secret_keys`).
+GRAFANA_SECRETS: dict[str, str] = {
+    "grafanaCloudAccessPolicyToken": "Grafana Cloud access policy token (creates and reads the Grafana Cloud stack)",
+    "grafanaStackServiceAccountToken": "Grafana stack service-account token (folders, dashboards, alerting)",
+    "grafanaSmAccessToken": "Synthetic Monitoring access token (the sites' HTTP checks)",
+    "grafanaAlertWebhookUrl": "chat or paging webhook URL of the alert contact point",
+}
+
+
+def grafana_secret_keys(grafana: Grafana) -> tuple[str, ...]:
+    """The Grafana secrets a stack needs: the Cloud token only where the Grafana stack is declared, the
+    webhook URL only when a webhook is configured."""
+    keys = ["grafanaStackServiceAccountToken", "grafanaSmAccessToken"]
+    if grafana.declares_stack:
+        keys.insert(0, "grafanaCloudAccessPolicyToken")
+    if grafana.alerting.webhook != "none":
+        keys.append("grafanaAlertWebhookUrl")
+    return tuple(keys)
+
+
 @dataclass(frozen=True)
 class Secrets:
     """The stack's third-party secrets, each a secret `pulumi.Output`, never a plain string."""
@@ -448,9 +542,14 @@ class Secrets:
         """Vercel variable name -> secret value, for the secrets `site` needs."""
         return {SECRETS[key][0]: self.values[key] for key in SITE_SECRETS[site]}
 
+    def grafana(self, key: str) -> pulumi.Output[str] | None:
+        """A Grafana secret (see GRAFANA_SECRETS), or None if this stack does not need it."""
+        return self.values.get(key)
 
-def load_secrets() -> Secrets:
-    """Read every third-party secret as a Pulumi secret; a missing one stops the program, named."""
+
+def load_secrets(grafana: Grafana | None = None) -> Secrets:
+    """Read every third-party secret (and, given the Grafana settings, the Grafana ones it needs) as a Pulumi
+    secret; a missing one stops the program, named."""
     config = pulumi.Config(PROJECT)
     values: dict[str, pulumi.Output[str]] = {}
     missing: list[str] = []
@@ -459,6 +558,12 @@ def load_secrets() -> Secrets:
         if value is None:
             sites = ", ".join(site for site, keys in SITE_SECRETS.items() if key in keys)
             missing.append(f"{PROJECT}:{key}: missing; the {what}, Vercel variable {variable} on {sites}")
+        else:
+            values[key] = value
+    for key in grafana_secret_keys(grafana) if grafana is not None else ():
+        value = config.get_secret(key)
+        if value is None:
+            missing.append(f"{PROJECT}:{key}: missing; the {GRAFANA_SECRETS[key]}, for the Grafana provider")
         else:
             values[key] = value
     if missing:

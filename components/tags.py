@@ -30,7 +30,8 @@ def tags_for(settings: Any) -> ResourceTags:
 
 
 class TaggedComponent(pulumi.ComponentResource):
-    """A `motion-mavericks:index:<Name>` component whose only input is its tags."""
+    """A `motion-mavericks:index:<Name>` component whose inputs are its tags, plus any `props` a policy needs
+    to see on the component itself."""
 
     def __init__(
         self,
@@ -38,8 +39,9 @@ class TaggedComponent(pulumi.ComponentResource):
         name: str,
         tags: ResourceTags,
         opts: pulumi.ResourceOptions | None = None,
+        props: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(TYPE_PREFIX + kind, name, {"tags": tags.as_props()}, opts)
+        super().__init__(TYPE_PREFIX + kind, name, {**(props or {}), "tags": tags.as_props()}, opts)
         self.resource_tags = tags
 
     def child(self, **options: Any) -> pulumi.ResourceOptions:

@@ -39,7 +39,8 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 from pulumi.output import Unknown
-from pulumi.runtime import rpc
+
+from sdk_internals import UNKNOWN as UNKNOWN_WIRE
 
 KIND = "upstash-daily-backup"  # the marker input the policy pack identifies this resource by
 TYPE_TOKEN = "pulumi-python:dynamic/upstash:DailyBackup"  # what the engine sees (module/name below)
@@ -68,7 +69,7 @@ class UpstashBackupError(Exception):
 
 
 def _is_unknown(value: Any) -> bool:
-    return isinstance(value, Unknown) or value == rpc.UNKNOWN
+    return isinstance(value, Unknown) or value == UNKNOWN_WIRE
 
 
 def _client() -> Any:

@@ -11,6 +11,6 @@ SDK would (see docs/neon-provider.md).
 """
 
 from neon_sdk.package import PACKAGE, PARAMETER
-from neon_sdk.resources import Branch, Database, Endpoint, Project, Role
+from neon_sdk.resources import Database, Project, Role
 
-__all__ = ["PACKAGE", "PARAMETER", "Branch", "Database", "Endpoint", "Project", "Role"]
+__all__ = ["PACKAGE", "PARAMETER", "Database", "Project", "Role"]

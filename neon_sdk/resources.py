@@ -1,4 +1,4 @@
-"""Neon's resources: Project, Branch, Endpoint, Role, Database.
+"""Neon's resources the program uses: Project, Role, Database (add Branch or Endpoint when one is needed).
 
 Arguments and attributes are snake_case in Python and travel as the bridge's camelCase wire names
 (`region_id` -> `regionId`, `autoscaling_limit_min_cu` -> `autoscalingLimitMinCu`), exactly as a
@@ -102,61 +102,6 @@ class Project(_NeonResource):
                 "org_id": org_id,
                 "store_password": store_password,
                 "default_branch_protected": default_branch_protected,
-            },
-            opts,
-        )
-
-
-class Branch(_NeonResource):
-    _module = "branch"
-    _outputs = ("logical_size",)
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        project_id: Input[str],
-        name: Input[str],
-        parent_id: Input[str] | None = None,
-        protected: Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {"project_id": project_id, "name": name, "parent_id": parent_id, "protected": protected},
-            opts,
-        )
-
-
-class Endpoint(_NeonResource):
-    _module = "endpoint"
-    _outputs = ("host", "proxy_host")
-
-    host: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        project_id: Input[str],
-        branch_id: Input[str],
-        type: Input[str] = "read_write",
-        region_id: Input[str] | None = None,
-        autoscaling_limit_min_cu: Input[float] | None = None,
-        autoscaling_limit_max_cu: Input[float] | None = None,
-        suspend_timeout_seconds: Input[int] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "project_id": project_id,
-                "branch_id": branch_id,
-                "type": type,
-                "region_id": region_id,
-                "autoscaling_limit_min_cu": autoscaling_limit_min_cu,
-                "autoscaling_limit_max_cu": autoscaling_limit_max_cu,
-                "suspend_timeout_seconds": suspend_timeout_seconds,
             },
             opts,
         )

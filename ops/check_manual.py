@@ -11,9 +11,9 @@ Environment: credentials `RESEND_API_KEY`, `MUX_TOKEN_ID` + `MUX_TOKEN_SECRET`, 
 URLs `<VENDOR>_API_BASE_URL`
 (e.g. `RESEND_API_BASE_URL`); retries' backoff `VENDOR_API_BACKOFF_FACTOR`.
 
-Exit codes: 0 nothing failed (passed or skipped); 1 a check failed; 2 bad arguments, stack configuration, a
-base URL that is not https, a malformed tuning variable, or a credential with a line break or a character
-outside ASCII (named, never shown).
+Exit codes (exit_codes.py): 0 nothing failed (passed or skipped); 1 a check failed; 2 bad arguments, stack
+configuration, a base URL that is not https, a malformed tuning variable, or a credential with a line break
+or a character outside ASCII (named, never shown); 130/143 interrupted.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import exit_codes
 from ops.checks import clerk, mux, resend, sentry_scrubbing, upstash_retention, vercel_git
 from ops.checks.base import FAIL, PASS, SKIPPED, BadSetting, Check, Context, Missing, Result, UnexpectedAnswer
 from vendor_api import VendorAPIError, VendorSettingError
@@ -35,7 +36,7 @@ CHECKS: tuple[Check, ...] = (
     *sentry_scrubbing.CHECKS,
     *upstash_retention.CHECKS,
 )
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = exit_codes.OK, exit_codes.FAILED, exit_codes.USAGE
 LABELS = {PASS: "PASS", FAIL: "FAIL", SKIPPED: "SKIPPED"}
 
 
@@ -111,4 +112,4 @@ def run(check: Check, context: Context) -> Result:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_codes.run_command(main, "check_manual")

@@ -4,32 +4,28 @@ What the engine does, and this module copies (pulumi `sdk/go/common/resource/plu
 `pkg/engine/plugins.go`, `pkg/resource/analyzer/config.go`):
 
 - Launches the pack's process (`preflight.pack_process`: `python -u -m pulumi.policy <engine address> .`
-  with the stack in its environment) and serves the Engine service on the address it gave the pack.
+  with the stack in its environment).
 - Calls Handshake (the Python SDK answers UNIMPLEMENTED, which the engine accepts), ConfigureStack,
   GetAnalyzerInfo, then Configure with the policy config reconciled and validated as the engine does
   (`preflight.policy_config`).
 - Calls Analyze once per resource with its inputs, and AnalyzeStack once with every resource (the engine
   sends outputs there), marshalled as the engine marshals them (`preflight.analyzer_wire`).
 
-The Python policy SDK (pulumi-policy 1.21) never dials the engine address it is given: its `pulumi.log`
-falls back to stderr. This host still serves a minimal Engine service on that address so a pack or SDK
-that logs through the engine reaches a live endpoint; its messages are collected in `AnalyzerHost.logs`.
+The Python policy SDK never dials the engine address it is given (its `pulumi.log` falls back to
+stderr), so no Engine service is served; `check_engine_untouched` reports a pack that dialled it anyway.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterable, Mapping
-from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 import grpc
 from google.protobuf import empty_pb2, json_format
-from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
 from preflight.analyzer_wire import (
     UNKNOWN,
@@ -51,15 +47,15 @@ from preflight.policy_config import (
     level_value,
     reconcile_policy_config,
 )
+from sdk_internals import analyzer_pb2, analyzer_pb2_grpc
 from stack_config import config_env
 
 __all__ = [
     "UNKNOWN",
+    "AnalyzeDiagnostic",
     "AnalyzerClient",
     "AnalyzerHost",
     "AnalyzerHostError",
-    "Diagnostic",
-    "LogMessage",
     "PackInfo",
     "PolicyConfigError",
     "PolicyInfo",
@@ -78,7 +74,7 @@ _GRPC_OPTIONS: Final = [
 
 
 @dataclass(frozen=True)
-class Diagnostic:
+class AnalyzeDiagnostic:
     policy_name: str
     policy_pack_name: str
     policy_pack_version: str
@@ -87,13 +83,6 @@ class Diagnostic:
     enforcement_level: str  # advisory | mandatory | remediate | disabled
     urn: str
     severity: str = ""  # low | medium | high | critical, or "" when the policy sets none
-
-
-@dataclass(frozen=True)
-class LogMessage:
-    severity: str
-    message: str
-    urn: str
 
 
 # --- the client ---------------------------------------------------------------------------------------------
@@ -190,22 +179,22 @@ class AnalyzerClient:
         self._call("Configure", request)
         return effective
 
-    def analyze(self, resource: Resource) -> list[Diagnostic]:
+    def analyze(self, resource: Resource) -> list[AnalyzeDiagnostic]:
         """Analyze one resource (its inputs). Diagnostics without a URN belong to it, as in the engine."""
         response = self._call("Analyze", build_analyze_request(resource))
         return self._diagnostics(response, default_urn=resource.urn)
 
-    def analyze_stack(self, resources: Iterable[Resource]) -> list[Diagnostic]:
+    def analyze_stack(self, resources: Iterable[Resource]) -> list[AnalyzeDiagnostic]:
         """AnalyzeStack over every resource (the engine sends their outputs)."""
         response = self._call("AnalyzeStack", build_analyze_stack_request(resources))
         return self._diagnostics(response, default_urn="")
 
-    def _diagnostics(self, response: analyzer_pb2.AnalyzeResponse, *, default_urn: str) -> list[Diagnostic]:
+    def _diagnostics(self, response: analyzer_pb2.AnalyzeResponse, *, default_urn: str) -> list[AnalyzeDiagnostic]:
         result = []
         for proto in response.diagnostics:
             severity = analyzer_pb2.PolicySeverity.Name(proto.severity).removeprefix("POLICY_SEVERITY_").lower()
             result.append(
-                Diagnostic(
+                AnalyzeDiagnostic(
                     policy_name=proto.policyName,
                     policy_pack_name=proto.policyPackName,
                     policy_pack_version=self._pack_version or proto.policyPackVersion,
@@ -219,49 +208,16 @@ class AnalyzerClient:
         return result
 
 
-# --- the host: a pack process and a minimal engine ------------------------------------------------------------
-
-
-class _EngineService(engine_pb2_grpc.EngineServicer):
-    """The part of the engine's host service a plugin may call: logging, and the root resource."""
-
-    def __init__(self) -> None:
-        self.logs: list[LogMessage] = []
-        self._root_resource = ""
-        self._lock = threading.Lock()
-
-    def Log(self, request, context):
-        severity = engine_pb2.LogSeverity.Name(request.severity).lower()
-        with self._lock:
-            self.logs.append(LogMessage(severity=severity, message=request.message, urn=request.urn))
-        return empty_pb2.Empty()
-
-    def GetRootResource(self, request, context):
-        return engine_pb2.GetRootResourceResponse(urn=self._root_resource)
-
-    def SetRootResource(self, request, context):
-        self._root_resource = request.urn
-        return engine_pb2.SetRootResourceResponse()
+# --- the host: a pack process --------------------------------------------------------------------------------
 
 
 class AnalyzerHost(AnalyzerClient):
     """A policy pack in its own process, started and spoken to as the engine does. Use as a context manager."""
 
-    def __init__(
-        self,
-        stub: Any,
-        *,
-        pack: PackProcess,
-        channel: grpc.Channel,
-        engine_server: grpc.Server,
-        engine_service: _EngineService,
-        rpc_timeout: float,
-    ) -> None:
+    def __init__(self, stub: Any, *, pack: PackProcess, channel: grpc.Channel, rpc_timeout: float) -> None:
         super().__init__(stub, pack_version=pack.pack_version, rpc_timeout=rpc_timeout)
         self._pack = pack
         self._channel = channel
-        self._engine_server = engine_server
-        self._engine_service = engine_service
 
     @classmethod
     def start(
@@ -287,46 +243,29 @@ class AnalyzerHost(AnalyzerClient):
         startup_timeout: float = 60.0,
         rpc_timeout: float = 60.0,
     ) -> AnalyzerHost:
-        """Serve the Engine service on the pack's reserved address, wait for the pack, and hand it the stack.
-
-        On failure the pack is stopped; on success the host owns it.
-        """
-        engine_service = _EngineService()
-        engine_server = grpc.server(futures.ThreadPoolExecutor(max_workers=2), options=_GRPC_OPTIONS)
-        engine_pb2_grpc.add_EngineServicer_to_server(engine_service, engine_server)
+        """Wait for the pack to serve, connect, and hand it the stack. On failure the pack is stopped; on
+        success the host owns it."""
         channel: grpc.Channel | None = None
-        host: AnalyzerHost | None = None
         try:
-            if engine_server.add_insecure_port(pack.engine_address) != pack.engine_port:
-                raise AnalyzerHostError(f"could not serve the Engine service on {pack.engine_address}")
-            engine_server.start()
-            pack.release_engine_port()
             port = pack.wait_for_port(startup_timeout)
             channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
             grpc.channel_ready_future(channel).result(timeout=startup_timeout)
-            host = cls(
-                analyzer_pb2_grpc.AnalyzerStub(channel),
-                pack=pack,
-                channel=channel,
-                engine_server=engine_server,
-                engine_service=engine_service,
-                rpc_timeout=rpc_timeout,
-            )
-            host._handshake(stack_tags)
-            return host
+            host = cls(analyzer_pb2_grpc.AnalyzerStub(channel), pack=pack, channel=channel, rpc_timeout=rpc_timeout)
         except BaseException as error:
-            if host is not None:
-                host.close()
-            else:
-                if channel is not None:
-                    channel.close()
-                pack.stop()
-                engine_server.stop(0)
+            if channel is not None:
+                channel.close()
+            pack.stop()
             if isinstance(error, grpc.FutureTimeoutError):
                 raise AnalyzerHostError(
                     f"policy pack at {pack.policy_dir} printed a port but never answered"
                 ) from error
             raise
+        try:
+            host._handshake(stack_tags)
+        except BaseException:
+            host.close()
+            raise
+        return host
 
     def _handshake(self, stack_tags: Mapping[str, str] | None) -> None:
         pack = self._pack
@@ -366,11 +305,6 @@ class AnalyzerHost(AnalyzerClient):
         return self._pack
 
     @property
-    def logs(self) -> list[LogMessage]:
-        """Messages the pack sent to the engine's Log service."""
-        return list(self._engine_service.logs)
-
-    @property
     def stderr(self) -> str:
         return self._pack.stderr
 
@@ -380,10 +314,18 @@ class AnalyzerHost(AnalyzerClient):
         return self._pack.stdout
 
     def close(self) -> None:
-        """Stop the pack process and the engine service. Safe to call twice."""
+        """Stop the pack process. Safe to call twice."""
         self._channel.close()
         self._pack.stop()
-        self._engine_server.stop(0)
+
+    def check_engine_untouched(self) -> None:
+        """AnalyzerHostError if the pack dialled the engine address: this host serves no Engine service,
+        because the Python policy SDK never calls it (see `sdk_internals`); a pack that does is judged wrongly."""
+        if self._pack.engine_dialled():
+            raise AnalyzerHostError(
+                f"policy pack at {self._pack.policy_dir} connected to the engine address; this host serves no "
+                "Engine service (the Python policy SDK did not use it when this was written): see sdk_internals.py"
+            )
 
     def __enter__(self) -> AnalyzerHost:
         return self

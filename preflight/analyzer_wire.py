@@ -12,15 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from google.protobuf import struct_pb2
-from pulumi.runtime.proto import analyzer_pb2
 
-from preflight.registrations import SECRET_SIG, SIG_KEY
-from preflight.registrations import UNKNOWN as UNKNOWN_WIRE
-
-# Wire conventions of the engine, shared with the recorded registrations.
-SIGNATURE_KEY: Final = SIG_KEY
-SECRET_SIGNATURE: Final = SECRET_SIG
-UNKNOWN_STRING: Final = UNKNOWN_WIRE
+from preflight.registrations import SECRET_SIG, SIG_KEY, UNKNOWN_WIRE
+from sdk_internals import analyzer_pb2
 
 
 class _Unknown:
@@ -86,9 +80,9 @@ def serialize_properties(properties: Mapping[str, Any]) -> dict[str, Any]:
 
 def _serialize(value: Any) -> Any:
     if value is UNKNOWN:
-        return UNKNOWN_STRING
+        return UNKNOWN_WIRE
     if isinstance(value, Secret):
-        return {SIGNATURE_KEY: SECRET_SIGNATURE, "value": _serialize(value.value)}
+        return {SIG_KEY: SECRET_SIG, "value": _serialize(value.value)}
     if isinstance(value, Mapping):
         return {str(key): _serialize(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -21,10 +21,11 @@ import os
 import sys
 from pathlib import Path
 
+import exit_codes
 from preflight.evaluation import evaluate_report, select_stacks
 from stack_config import ProjectError
 
-EXIT_USAGE = 2
+EXIT_USAGE = exit_codes.USAGE
 SUBCOMMANDS = ("diff", "residency", "register")
 
 
@@ -54,6 +55,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="text",
         help="what to print on stdout (markdown is what CI posts on a pull request)",
     )
+    parser.add_argument(
+        "--pack-start",
+        choices=("fork", "spawn"),
+        default="fork",
+        help=(
+            "how each stack's policy pack starts: forked from this process after one SDK import (default; "
+            "it then runs the pack fresh with the engine's environment and arguments), or spawned in a new "
+            "interpreter exactly as the engine does (slower; for comparison)"
+        ),
+    )
     parser.add_argument("--project", type=Path, default=Path.cwd(), help="project directory (default: .)")
     parser.add_argument(
         "--policy-pack",
@@ -82,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     from preflight import render
     from preflight.report import exit_code, write_json
 
-    report, results = evaluate_report(project, stacks, args.policy_pack)
+    report, results = evaluate_report(project, stacks, args.policy_pack, fork=args.pack_start == "fork")
     if args.json:
         write_json(report, args.json)
     if args.format == "json":

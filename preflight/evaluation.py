@@ -25,15 +25,18 @@ def select_stacks(project_dir: Path, wanted: list[str] | None) -> tuple[Project,
     return project, stacks
 
 
-def evaluate_report(project: Project, stacks: list[str], policy_pack: Path | None) -> tuple[dict, list]:
-    """Every stack evaluated and judged by the pack: the JSON report and the per-stack results."""
+def evaluate_report(
+    project: Project, stacks: list[str], policy_pack: Path | None, *, fork: bool = True
+) -> tuple[dict, list]:
+    """Every stack evaluated and judged by the pack: the JSON report and the per-stack results (`fork`: see
+    `preflight.runner.evaluate`)."""
     # Imported here so that usage errors answer at once; the runner pulls in the Pulumi SDK.
     from preflight.report import build_report
     from preflight.runner import Progress, evaluate
 
     policy_dir = (policy_pack or default_policy_pack(project.root)).resolve()
     progress = Progress(enabled=sys.stderr.isatty())
-    results = evaluate(project, stacks, policy_dir, progress)
+    results = evaluate(project, stacks, policy_dir, progress, fork=fork)
     progress.done()
     return build_report(project.name, results), results
 

@@ -40,6 +40,7 @@ def judge(pack: PackProcess, policy_dir: Path, run: ProgramRun, result: StackRes
         for resource in resources:
             diagnostics += host.analyze(resource)
         diagnostics += host.analyze_stack(resources)
+        host.check_engine_untouched()
     result.diagnostics = [
         Diagnostic(
             policy=d.policy_name,

@@ -1,40 +1,70 @@
-"""The policy pack's process, launched as the engine launches it; standard library and YAML only.
+"""The policy pack's process, started with exactly what the engine gives it.
 
-Kept apart from the gRPC side (`analyzer_host`) so the preflight can launch every stack's pack before it
-imports the Pulumi SDK itself: the packs boot while the SDK loads.
+What the engine does (pulumi `sdk/go/common/resource/plugin/analyzer_plugin.go`, `pkg/engine/plugins.go`):
+read `PulumiPolicy.yaml`; run `<venv>/bin/python -u -m pulumi.policy <engine address> .` in the policy
+directory with `PULUMI_PROJECT`, `PULUMI_STACK`, `PULUMI_ORGANIZATION`, `PULUMI_DRY_RUN` and
+`PULUMI_CONFIG` (the stack's config: strings as they are, anything else as JSON) in an environment free of
+any other `PULUMI_CONFIG*`; read the port the pack prints on its first stdout line; end the process when done.
 
-What the engine does, and this copies (pulumi `sdk/go/common/resource/plugin/analyzer_plugin.go`,
-`pkg/engine/plugins.go`): read `PulumiPolicy.yaml`; run `<venv>/bin/python -u -m pulumi.policy <engine
-address> .` in the policy directory with `PULUMI_PROJECT`, `PULUMI_STACK`, `PULUMI_ORGANIZATION`,
-`PULUMI_DRY_RUN` and `PULUMI_CONFIG` (the stack's config: strings as they are, anything else as JSON) in
-its environment; read the port the pack prints on its first stdout line; end the process when done.
+Two ways to start it, with the same environment, arguments, working directory and unbuffered stdout:
 
-The engine address is reserved before launch by a listening socket with SO_REUSEPORT, so the address the
-pack is given is ours from the first instant; the gRPC Engine service later binds the same port and the
-placeholder is closed.
+- `spawn`: a fresh interpreter, as the engine does (`PackProcess.launch(..., fork=False)`);
+- `fork`: when the pack runs on this very interpreter (no virtualenv of its own), a child forked from this
+  process, which has imported the SDK and `pulumi.policy` once (`sdk_internals.import_pack_base`), runs
+  `pulumi.policy`'s `__main__` fresh, so the pack's code and its binding to the stack are its own. It is
+  what makes many stacks cheap: each pack skips the second of SDK imports. The preflight forks before it
+  starts any thread or imports the program.
+
+Either way the pack runs in its own session (a Ctrl-C at the terminal is the preflight's to handle, not
+the pack's), and a forked pack is killed by the kernel if the preflight dies without stopping it.
+
+The engine address: the Python policy SDK never dials it (a contract `sdk_internals` keeps and its test
+checks), so no Engine service is served. Each pack gets the address of a listening socket of its own
+that no one accepts on: the address stays ours for the run, and `engine_dialled()` shows if a future SDK
+starts using it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import io
 import os
 import queue
+import runpy
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 import yaml
 
+import exit_codes
 from stack_config import config_env
 
 _STDERR_TAIL: Final = 4000
 _HOST_VARIABLES: Final = frozenset({"PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_ORGANIZATION", "PULUMI_DRY_RUN"})
+_PR_SET_PDEATHSIG: Final = 1  # linux/prctl.h
+
+
+# Every pack this process started and has not stopped, by pid: killed at once on Ctrl-C or SIGTERM.
+_RUNNING: dict[int, subprocess.Popen[bytes] | _ForkedChild] = {}
+
+
+def _kill_running() -> None:
+    for process in list(_RUNNING.values()):
+        process.kill()
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(process.pid, 0)
+
+
+exit_codes.on_interrupt(_kill_running)
 
 
 class AnalyzerHostError(RuntimeError):
@@ -45,8 +75,10 @@ def load_policy_project(policy_dir: Path) -> dict[str, Any]:
     path = policy_dir / "PulumiPolicy.yaml"
     try:
         project = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise AnalyzerHostError(f"failed to load Pulumi policy project located at {policy_dir}: {error}") from error
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        raise AnalyzerHostError(f"failed to load Pulumi policy project located at {policy_dir}: {error}") from None
+    if not isinstance(project, dict):
+        raise AnalyzerHostError(f"{path}: expected a mapping at the top level, found {type(project).__name__}")
     runtime = project.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, Mapping) else runtime
     if runtime_name != "python":
@@ -66,12 +98,69 @@ def pack_python(policy_dir: Path, project: Mapping[str, Any]) -> str:
     return sys.executable
 
 
-def _reserve_port() -> socket.socket:
-    placeholder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    placeholder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    placeholder.bind(("127.0.0.1", 0))
-    placeholder.listen()
-    return placeholder
+def engine_environment(
+    project: str, stack: str, config: Mapping[str, Any], organization: str | None, dry_run: bool
+) -> dict[str, str]:
+    """The pack's environment: ours, without anything that could pose as this stack's, plus the engine's."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("PULUMI_CONFIG") and key not in _HOST_VARIABLES
+    }
+    env.update(PULUMI_PROJECT=project, PULUMI_STACK=stack, PULUMI_DRY_RUN="true" if dry_run else "false")
+    if organization:
+        env["PULUMI_ORGANIZATION"] = organization
+    if config:
+        env["PULUMI_CONFIG"] = config_env(config)
+    return env
+
+
+class EngineAddress:
+    """A loopback address that stays ours: a listening socket nobody accepts on."""
+
+    def __init__(self) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(8)
+        self._socket.setblocking(False)
+        self.address = f"127.0.0.1:{self._socket.getsockname()[1]}"
+
+    def dialled(self) -> bool:
+        """Whether anything connected to the address (the policy SDK never should)."""
+        try:
+            connection, _ = self._socket.accept()
+        except (BlockingIOError, OSError):
+            return False
+        connection.close()
+        return True
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+class _ForkedChild:
+    """The part of `subprocess.Popen` a pack process needs, for a child forked from this process."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
 
 
 def _drain(stream: Any, sink: list[str], first_line: queue.Queue[str] | None = None) -> None:
@@ -99,8 +188,11 @@ class PackProcess:
         organization: str | None,
         dry_run: bool,
         pack_version: str,
-        process: subprocess.Popen[bytes],
-        placeholder: socket.socket,
+        process: subprocess.Popen[bytes] | _ForkedChild,
+        stdout: Any,
+        stderr: Any,
+        engine: EngineAddress,
+        forked: bool,
     ) -> None:
         self.policy_dir = policy_dir
         self.project = project
@@ -109,16 +201,19 @@ class PackProcess:
         self.organization = organization
         self.dry_run = dry_run
         self.pack_version = pack_version
+        self.forked = forked
+        self.engine_address = engine.address
+        self._engine = engine
         self._process = process
-        self._launcher = os.getpid()
-        self._placeholder: socket.socket | None = placeholder
-        self.engine_port: int = placeholder.getsockname()[1]
+        _RUNNING[process.pid] = process
         self._stdout: list[str] = []
         self._stderr: list[str] = []
         self._first_line: queue.Queue[str] = queue.Queue()
-        # Started by the first `wait_for_port`, in whichever process talks to the pack: the preflight forks
-        # after launching, and threads do not survive a fork.
-        self._threads: list[threading.Thread] = []
+        self._threads = [
+            threading.Thread(target=_drain, args=(stdout, self._stdout, self._first_line), daemon=True),
+            threading.Thread(target=_drain, args=(stderr, self._stderr), daemon=True),
+        ]
+        self._started = False
 
     @classmethod
     def launch(
@@ -131,44 +226,39 @@ class PackProcess:
         organization: str | None = None,
         dry_run: bool = True,
         python: str | None = None,
+        fork: bool = False,
     ) -> PackProcess:
         """Start the pack in `policy_dir` for `project`/`stack` with the stack's `config` (plain values).
 
         Returns at once; `wait_for_port` waits for the pack to serve. `python` defaults to the interpreter
-        of the pack's `virtualenv` when that exists, else this one.
+        of the pack's `virtualenv` when that exists, else this one. `fork=True` forks it from this process
+        when that is the same interpreter (see the module's docstring), and spawns it otherwise.
         """
         policy_dir = Path(policy_dir).resolve()
         policy_project = load_policy_project(policy_dir)
         config = dict(config or {})
-        placeholder = _reserve_port()
-        engine_address = f"127.0.0.1:{placeholder.getsockname()[1]}"
-
-        # Hermetic: nothing from the caller's shell may pose as this stack's config.
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith("PULUMI_CONFIG") and key not in _HOST_VARIABLES
-        }
-        env.update(PULUMI_PROJECT=project, PULUMI_STACK=stack, PULUMI_DRY_RUN="true" if dry_run else "false")
-        if organization:
-            env["PULUMI_ORGANIZATION"] = organization
-        if config:
-            env["PULUMI_CONFIG"] = config_env(config)
-
-        command = [python or pack_python(policy_dir, policy_project), "-u", "-m", "pulumi.policy"]
-        command += [engine_address, "."]
+        interpreter = python or pack_python(policy_dir, policy_project)
+        env = engine_environment(project, stack, config, organization, dry_run)
+        engine = EngineAddress()
+        arguments = [engine.address, "."]
+        forked = fork and os.path.realpath(interpreter) == os.path.realpath(sys.executable)
         try:
-            process = subprocess.Popen(
-                command,
-                cwd=policy_dir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
+            if forked:
+                process, stdout, stderr = _fork_pack(policy_dir, env, arguments)
+            else:
+                popen = subprocess.Popen(
+                    [interpreter, "-u", "-m", "pulumi.policy", *arguments],
+                    cwd=policy_dir,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    start_new_session=True,
+                )
+                process, stdout, stderr = popen, popen.stdout, popen.stderr
         except OSError as error:
-            placeholder.close()
-            raise AnalyzerHostError(f"could not run {command[0]}: {error}") from error
+            engine.close()
+            raise AnalyzerHostError(f"could not run {interpreter}: {error}") from error
         return cls(
             policy_dir=policy_dir,
             project=project,
@@ -178,28 +268,20 @@ class PackProcess:
             dry_run=dry_run,
             pack_version=str(policy_project.get("version") or ""),
             process=process,
-            placeholder=placeholder,
+            stdout=stdout,
+            stderr=stderr,
+            engine=engine,
+            forked=forked,
         )
 
     @property
-    def engine_address(self) -> str:
-        return f"127.0.0.1:{self.engine_port}"
-
-    def release_engine_port(self) -> None:
-        """Close the placeholder once the Engine service listens on the same port."""
-        if self._placeholder is not None:
-            self._placeholder.close()
-            self._placeholder = None
+    def pid(self) -> int:
+        return self._process.pid
 
     def wait_for_port(self, timeout: float) -> int:
         """The port the pack serves the Analyzer service on, read from its first line of stdout."""
-        if not self._threads:
-            self._threads = [
-                threading.Thread(
-                    target=_drain, args=(self._process.stdout, self._stdout, self._first_line), daemon=True
-                ),
-                threading.Thread(target=_drain, args=(self._process.stderr, self._stderr), daemon=True),
-            ]
+        if not self._started:
+            self._started = True
             for thread in self._threads:
                 thread.start()
         deadline = time.monotonic() + timeout
@@ -239,18 +321,78 @@ class PackProcess:
     def stderr_tail(self) -> str:
         return _tail(self._stderr)
 
+    def engine_dialled(self) -> bool:
+        """Whether the pack connected to the engine address it was given."""
+        return self._engine.dialled()
+
     def stop(self) -> None:
         """Kill the pack and collect its output. It keeps no state, so a graceful shutdown buys nothing."""
-        if os.getpid() == self._launcher:
-            if self._process.poll() is None:
-                self._process.kill()
-            self._process.wait(timeout=10)
-        else:  # in a process forked after the launch, which cannot reap it; the launcher does that
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._process.pid, signal.SIGKILL)
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait(timeout=10)
+        _RUNNING.pop(self._process.pid, None)
+        if not self._started:  # never read: close the pipes, nothing waits on them
+            self._started = True
+            for thread in self._threads:
+                thread.start()
         for thread in self._threads:
             thread.join(timeout=5)
-        self.release_engine_port()
+        self._engine.close()
+
+
+def _fork_pack(policy_dir: Path, env: dict[str, str], arguments: list[str]) -> tuple[_ForkedChild, Any, Any]:
+    """Fork a child that runs `python -u -m pulumi.policy <arguments>` as the engine would start it."""
+    stdout_read, stdout_write = os.pipe()
+    stderr_read, stderr_write = os.pipe()
+    for stream in (sys.stdout, sys.stderr):  # nothing of ours may be written twice by the child
+        with contextlib.suppress(Exception):
+            stream.flush()
+    pid = os.fork()
+    if pid:
+        os.close(stdout_write)
+        os.close(stderr_write)
+        return _ForkedChild(pid), os.fdopen(stdout_read, "rb"), os.fdopen(stderr_read, "rb")
+    _run_pack(policy_dir, env, arguments, stdout_write, stderr_write)  # never returns
+
+
+def _run_pack(policy_dir: Path, env: dict[str, str], arguments: list[str], stdout: int, stderr: int) -> None:
+    """In the forked child: become the process the engine would have started, then run the pack.
+
+    It never returns into the preflight's code: it ends with `os._exit`, so none of the preflight's exit
+    handlers or buffers run twice.
+    """
+    code = 1
+    try:
+        os.setsid()  # a terminal's Ctrl-C is for the preflight, which stops its packs itself
+        with contextlib.suppress(Exception):  # Linux: die with the preflight, even if it is killed
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == 1:  # the preflight died before prctl: nobody will read this pack
+            os._exit(1)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(stdout, 1)
+        os.dup2(stderr, 2)
+        os.closerange(3, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024)
+        for number in (signal.SIGTERM, signal.SIGPIPE):
+            signal.signal(number, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        # `python -u`: unbuffered binary stdout and stderr, as the engine runs the pack.
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
+        os.chdir(policy_dir)
+        os.environ.clear()
+        os.environ.update(env)
+        sys.argv = ["-m", *arguments]
+        sys.path[0] = str(policy_dir)  # `python -m` puts the working directory first
+        runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    except BaseException:
+        with contextlib.suppress(Exception):
+            traceback.print_exc()
+    finally:
+        os._exit(code)
 
 
 def _tail(lines: Sequence[str]) -> str:

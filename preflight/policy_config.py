@@ -11,9 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from pulumi.runtime.proto import analyzer_pb2
-
 from preflight.pack_process import AnalyzerHostError
+from sdk_internals import analyzer_pb2
 
 ENFORCEMENT_LEVELS: Final = ("advisory", "mandatory", "remediate", "disabled")
 

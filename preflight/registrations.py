@@ -1,8 +1,8 @@
 """What a program registered, as plain data: no Pulumi SDK import, so reports load fast.
 
 Values are in the engine's wire encoding: a secret is `{SIG_KEY: SECRET_SIG, "value": v}`, an unknown
-(a computed output during a preview) is the `UNKNOWN` sentinel string. The constants are the engine's
-(pulumi `sdk/go/common/resource/properties.go`); a test holds them equal to the SDK's.
+(a computed output during a preview) is the `UNKNOWN_WIRE` sentinel string. The constants are the engine's
+(pulumi `sdk/go/common/resource/properties.go`); the SDK contract test holds them equal to the SDK's.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Final
 
 SIG_KEY: Final = "4dabf18193072939515e22adb298388d"
 SECRET_SIG: Final = "1b47061264138c4ac30d75fd1eb44270"
-UNKNOWN: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+UNKNOWN_WIRE: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 @dataclass
@@ -22,7 +22,7 @@ class Registration:
     urn: str
     custom: bool
     parent: str
-    inputs: dict[str, Any]  # wire encoding: secrets as {SIG_KEY: SECRET_SIG, "value": v}, unknowns UNKNOWN
+    inputs: dict[str, Any]  # wire encoding: secrets as {SIG_KEY: SECRET_SIG, "value": v}, unknowns UNKNOWN_WIRE
     protect: bool
     retain_on_delete: bool
     provider: str
@@ -71,15 +71,15 @@ def secret_paths(value: Any, path: str = "") -> list[str]:
     return []
 
 
-def plain(value: Any) -> Any:
-    """The wire value with secrets replaced by a redacted marker and unknowns by `None`-like text."""
+def shown(value: Any) -> Any:
+    """The wire value as a report shows it: secrets as `[secret]`, unknowns as `[unknown]`."""
     if isinstance(value, dict):
         if value.get(SIG_KEY) == SECRET_SIG:
             return "[secret]"
-        return {key: plain(item) for key, item in value.items()}
+        return {key: shown(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [plain(item) for item in value]
-    if value == UNKNOWN:
+        return [shown(item) for item in value]
+    if value == UNKNOWN_WIRE:
         return "[unknown]"
     return value
 

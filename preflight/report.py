@@ -14,7 +14,7 @@ from typing import Any
 
 import catalog
 from compliance.reports import violation_text
-from preflight.registrations import Registration, plain, tree_order
+from preflight.registrations import Registration, shown, tree_order
 
 SCHEMA_PATH = Path(__file__).with_name("schema") / "report-v1.json"
 SCHEMA_VERSION = 1
@@ -124,7 +124,7 @@ def _stack_json(result: StackResult) -> dict[str, Any]:
         "error": result.error,
         "unresolved": list(result.unresolved),
         "resources": [_resource_json(r) for r in result.registrations],
-        "outputs": plain(result.outputs),
+        "outputs": shown(result.outputs),
         "diagnostics": [d.as_json() for d in result.diagnostics],
         "residency": residency_rows(result),
         "summary": {
@@ -153,7 +153,7 @@ def _resource_json(r: Registration) -> dict[str, Any]:
 
 def _inputs(r: Registration) -> dict[str, Any]:
     """The wire inputs for a reader: a dynamic resource's pickled provider code is not shown."""
-    inputs = plain(r.inputs)
+    inputs = shown(r.inputs)
     if r.type.startswith(catalog.DYNAMIC_PREFIX) and DYNAMIC_PROVIDER_KEY in inputs:
         inputs[DYNAMIC_PROVIDER_KEY] = DYNAMIC_PROVIDER_SHOWN
     return inputs
@@ -196,7 +196,7 @@ def _region(r: Registration, by_urn: dict[str, Registration]) -> str | None:
     if known is None or known.residency is None:
         return None
     provider = _provider_of(r, by_urn)
-    return known.residency.where(plain(r.inputs), plain(provider.inputs) if provider else None)
+    return known.residency.where(shown(r.inputs), shown(provider.inputs) if provider else None)
 
 
 def _provider_of(r: Registration, by_urn: dict[str, Registration]) -> Registration | None:

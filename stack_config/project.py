@@ -55,7 +55,7 @@ class StackConfig:
         except ValueError:
             return value
 
-    def plain(self) -> dict[str, Any]:
+    def decoded(self) -> dict[str, Any]:
         """Every value decoded, as the engine's config property map holds them."""
         return {key: self.raw(key) for key in self.values}
 

@@ -39,6 +39,10 @@ def _quoted(node: yaml.Node) -> str:
     return f"write it quoted ('{node.value}') if a string is meant"
 
 
+def _read_differently(node: yaml.ScalarNode, what: str) -> YamlRefusal:
+    return YamlRefusal(f"found {node.value}, {what}; write it in decimal, or {_quoted(node)}", node)
+
+
 class _StrictLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -102,11 +106,7 @@ class _StrictLoader(yaml.SafeLoader):
             "_" in text or ":" in text or text.startswith("0b") or (len(text) > 1 and text[0] == "0" and text[1] != "x")
         )
         if legacy:
-            raise YamlRefusal(
-                f"found {node.value}, a YAML 1.1 number that the Pulumi CLI (YAML 1.2) reads differently; "
-                f"write it in decimal, or {_quoted(node)}",
-                node,
-            )
+            raise _read_differently(node, "a YAML 1.1 number that the Pulumi CLI (YAML 1.2) reads differently")
         return super().construct_yaml_int(node)
 
     def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
@@ -114,20 +114,12 @@ class _StrictLoader(yaml.SafeLoader):
         if "inf" in text or "nan" in text:
             raise YamlRefusal(f"found {node.value}, which has no JSON form; configuration numbers are finite", node)
         if "_" in text or ":" in text:
-            raise YamlRefusal(
-                f"found {node.value}, a YAML 1.1 number that the Pulumi CLI (YAML 1.2) reads differently; "
-                f"write it plainly, or {_quoted(node)}",
-                node,
-            )
+            raise _read_differently(node, "a YAML 1.1 number that the Pulumi CLI (YAML 1.2) reads differently")
         return super().construct_yaml_float(node)
 
     def construct_yaml_str(self, node: yaml.ScalarNode) -> str:
         if node.style is None and _YAML_12_OCTAL.match(node.value):
-            raise YamlRefusal(
-                f"found {node.value}, a number to the Pulumi CLI (YAML 1.2) but a string to YAML 1.1; "
-                f"write it in decimal, or {_quoted(node)}",
-                node,
-            )
+            raise _read_differently(node, "a number to the Pulumi CLI (YAML 1.2) but a string to YAML 1.1")
         return super().construct_yaml_str(node)
 
     def _no_json_form(self, node: yaml.Node) -> Any:

@@ -67,8 +67,12 @@ class RepositoryGovernance(GovernanceComponent):
                     includes=[f"refs/heads/{rules.branch}"], excludes=[]
                 )
             ),
-            # No bypass actors: administrators follow the same rules.
-            bypass_actors=[],
+            # Administrators follow the same rules; only the listed GitHub Apps (the compliance register's)
+            # may push without a pull request.
+            bypass_actors=[
+                github.RepositoryRulesetBypassActorArgs(actor_type="Integration", actor_id=app, bypass_mode="always")
+                for app in rules.bypass_apps
+            ],
             rules=github.RepositoryRulesetRulesArgs(
                 deletion=True,
                 non_fast_forward=True,

@@ -63,6 +63,9 @@ class BranchRules(_Model):
     branch: GitHubName = "main"
     required_approvals: int = Field(ge=1, le=10)
     required_checks: tuple[Annotated[str, StringConstraints(min_length=1, max_length=255)], ...] = Field(min_length=1)
+    # GitHub App ids that may push to the branch without a pull request: only apps, never people or roles
+    # (the compliance register's app: docs/compliance/README.md, "The register commit").
+    bypass_apps: tuple[Annotated[int, Field(ge=1)], ...] = ()
 
 
 class GitHub(_Model):

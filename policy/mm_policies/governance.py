@@ -197,8 +197,15 @@ def _ruleset_problems(props: dict[str, Any]) -> list[str]:
     if enforcement != "active":
         problems.append(f"enforcement is {show(enforcement)}; required 'active'")
     bypass = get(props, "bypassActors")
-    if bypass is UNKNOWN or (isinstance(bypass, list) and bypass):
-        problems.append(f"bypassActors is {show(bypass)}; required none, so administrators follow the rules too")
+    if bypass is UNKNOWN:
+        problems.append(f"bypassActors is {UNKNOWN_HINT}")
+    elif isinstance(bypass, list):
+        people = [get(actor, "actorType") for actor in bypass if get(actor, "actorType") != "Integration"]
+        if people:
+            problems.append(
+                f"bypassActors include {show(people)}; allowed only GitHub Apps (actorType 'Integration', such as the "
+                f"compliance register's), so no person, team, role or administrator skips review"
+            )
     rules = get(props, "rules")
     for flag, why in (("deletion", "deleting main"), ("nonFastForward", "force-pushing to main")):
         if get(rules, flag) is not True:
@@ -269,7 +276,8 @@ main_branch_rules = StackValidationPolicy(
     name="main-branch-rules",
     display_name="Main takes reviewed, checked pull requests only",
     description=(
-        "A GitHub ruleset on main is active with no bypass actors, forbids deletion and force pushes, and "
+        "A GitHub ruleset on main is active, lets no person, team or role bypass it (GitHub Apps only), forbids "
+        "deletion and force pushes, and "
         "requires a pull request with at least one approval, code-owner review and required status checks; the "
         "platform project must declare it."
     ),

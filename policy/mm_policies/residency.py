@@ -11,6 +11,7 @@ events, so noting each of them again would only bury the note an auditor needs.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +34,11 @@ UPSTASH_PRIMARY_REGION = "ap-southeast-2"
 UPSTASH_AU_REGIONS = frozenset({"ap-southeast-2"})  # read regions inside Australia (none besides the primary)
 VERCEL_REGION = "syd1"
 VERCEL_DEFAULT_REGION = "iad1"
+# Grafana Cloud's Australian regions (grafana.com/docs/grafana-cloud/security-and-account-management/
+# region-url-formats/): a stack keeps its metrics, logs and dashboards in its region.
+GRAFANA_AU_REGIONS = ("prod-au-southeast-0", "prod-au-southeast-1")
+# The Australian Synthetic Monitoring API hosts (terraform-provider-grafana's SM installation resource).
+GRAFANA_AU_SM_URL = re.compile(r"^https://synthetic-monitoring-api-au-southeast(-[0-9]+)?\.grafana\.net/?$")
 AWS_REGION = "ap-southeast-2"  # the plan archive's region (platform/); the seed's Australian region
 
 # Services that have no Australian region at all; only a documented exception lets them in.
@@ -184,6 +190,42 @@ def _vercel(subject: str, props: dict[str, Any], report: ReportViolation, urn: s
         )
 
 
+def _grafana_region(subject: str, region: Any, field: str, report: ReportViolation, urn: str) -> None:
+    if region in GRAFANA_AU_REGIONS:
+        return
+    if region is UNSET:
+        found = f"{field} is unset, so Grafana Cloud places the stack in its default region, outside Australia"
+    elif region is UNKNOWN:
+        found = f"{field} is {UNKNOWN_HINT}"
+    else:
+        found = f"{field} is {show(region)}{place(region)}, outside Australia"
+    allowed = " or ".join(f"{r!r}{place(r)}" for r in GRAFANA_AU_REGIONS)
+    report(
+        f"{subject}: {found}; required {allowed}. Changing a stack's region replaces the stack: its metrics, logs "
+        f"and dashboards do not move.",
+        urn,
+    )
+
+
+def _grafana_provider(subject: str, props: dict[str, Any], report: ReportViolation, urn: str) -> None:
+    url = get(props, "smUrl")
+    if url is UNSET and get(props, "smAccessToken") is UNSET:
+        return  # not a Synthetic Monitoring provider
+    if isinstance(url, str) and GRAFANA_AU_SM_URL.match(url):
+        return
+    if url is UNSET:
+        found = "smUrl is unset, so the provider talks to Synthetic Monitoring's default (US) API"
+    elif url is UNKNOWN:
+        found = f"smUrl is {UNKNOWN_HINT}"
+    else:
+        found = f"smUrl is {show(url)}, not an Australian Synthetic Monitoring API"
+    report(
+        f"{subject}: {found}; required https://synthetic-monitoring-api-au-southeast[-N].grafana.net, the API of "
+        f"the stack's Australian region.",
+        urn,
+    )
+
+
 def _sentry(subject: str, config: Mapping[str, Any], report: ReportViolation, urn: str) -> None:
     exception, why_not = exception_for(config, "sentry")
     if exception is None:
@@ -237,6 +279,14 @@ def _validate_residency(args: ResourceValidationArgs, report: ReportViolation) -
         _vercel(subject, plain(args.props), report, args.urn)
     elif resource_type.startswith(tokens.SENTRY_PREFIX):
         _sentry(subject, args.get_config(), report, args.urn)
+    elif resource_type == tokens.GRAFANA_STACK:
+        _grafana_region(subject, get(plain(args.props), "regionSlug"), "regionSlug", report, args.urn)
+    elif resource_type == tokens.GRAFANA_MONITORING:
+        # The declared region of the stack this environment uses, also when another stack file declares it.
+        region = get(plain(args.props), "grafanaStack", "regionSlug")
+        _grafana_region(subject, region, "grafanaStack.regionSlug", report, args.urn)
+    elif resource_type == tokens.GRAFANA_PROVIDER:
+        _grafana_provider(subject, plain(args.props), report, args.urn)
     elif resource_type.startswith(tokens.AWS_PREFIX) and not resource_type.startswith(tokens.AWS_GLOBAL_PREFIXES):
         _aws(subject, args, report)
 
@@ -259,8 +309,10 @@ au_data_residency = ResourceValidationPolicy(
     description=(
         "Neon, Upstash, Vercel and AWS resources run in Sydney (Neon aws-ap-southeast-2; Upstash global with "
         "primary ap-southeast-2 and no read regions; Vercel functions only in syd1, no failover; every regional "
-        "AWS resource in ap-southeast-2, an unknown region counting as outside); services with no Australian "
-        "region (Sentry) need a documented, unexpired residency exception."
+        "AWS resource in ap-southeast-2, an unknown region counting as outside); Grafana Cloud stacks (and the "
+        "region each GrafanaMonitoring component declares) are in an Australian region (prod-au-southeast-0 or "
+        "-1), and Synthetic Monitoring is reached at its Australian API; services with no Australian region "
+        "(Sentry) need a documented, unexpired residency exception."
     ),
     validate=_validate_residency,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -269,7 +321,9 @@ au_data_residency = ResourceValidationPolicy(
     remediation_steps=(
         "Neon: region_id='aws-ap-southeast-2' (fixed at creation: a new project). Upstash: region='global', "
         "primary_region='ap-southeast-2', no read_regions. Vercel: resource_config.function_default_regions="
-        "['syd1'], function_failover=False. AWS: an explicit provider with region='ap-southeast-2'. Sentry: "
+        "['syd1'], function_failover=False. AWS: an explicit provider with region='ap-southeast-2'. Grafana: "
+        "region_slug='prod-au-southeast-0' or 'prod-au-southeast-1' (a new stack), provider "
+        "sm_url=https://synthetic-monitoring-api-au-southeast[-N].grafana.net. Sentry: "
         "security documents an exception in this policy's config."
     ),
     url=DOCS,

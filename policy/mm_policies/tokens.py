@@ -15,6 +15,13 @@ VERCEL_SHARED_ENV_VAR = "vercel:index/sharedEnvironmentVariable:SharedEnvironmen
 SENTRY_PREFIX = "sentry:"
 SENTRY_PROJECT = "sentry:index/sentryProject:SentryProject"
 SENTRY_ISSUE_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert"
+VERCEL_DOMAIN = "vercel:index/projectDomain:ProjectDomain"
+# pulumiverse-grafana 2.44.0 (the SDK's resource registrations)
+GRAFANA_STACK = "grafana:cloud/stack:Stack"
+GRAFANA_CHECK = "grafana:syntheticMonitoring/check:Check"
+GRAFANA_CONTACT_POINT = "grafana:alerting/contactPoint:ContactPoint"
+GRAFANA_PROVIDER = "pulumi:providers:grafana"
+GRAFANA_MONITORING = "motion-mavericks:index:GrafanaMonitoring"  # carries the declared stack region as `grafanaStack`
 
 # The platform project (platform/): the delivery system's own guard rails.
 AWS_PREFIX = "aws:"
@@ -48,6 +55,13 @@ PLACES = {
     "syd1": "Sydney",
     "sin1": "Singapore",
     "iad1": "Washington, D.C.",
+    "prod-au-southeast-0": "Australia",  # Grafana Cloud, GCP
+    "prod-au-southeast-1": "Australia",  # Grafana Cloud, AWS
+    "prod-ap-southeast-0": "Singapore",
+    "prod-ap-southeast-1": "Singapore",
+    "prod-us-central-0": "US Central",
+    "prod-us-east-0": "Ohio",
+    "prod-eu-west-2": "Germany",
 }
 
 

@@ -28,9 +28,11 @@ def test_region_retention_and_protect_changes_are_classified(prod_reports: Repor
     assert stack["change"] == "changed"
     assert stack["resources"]["added"] == [] and stack["resources"]["removed"] == []
     resources = changed(stack)
-    tagged = {"neon", "upstash", "admin", "agency", "guest", "sentry-admin", "sentry-agency", "sentry-guest"}
+    tagged = {"neon", "upstash", "admin", "agency", "guest", "sentry-admin", "sentry-agency", "sentry-guest", "grafana"}
     # Matched by URN: the Sentry resources' provider ids differ between the two runs and are not a change.
-    assert set(resources) == {"neon-project", "upstash-database"} | tagged
+    assert set(resources) == {"neon-project", "upstash-database", "grafana-stack"} | tagged
+    (labels,) = resources["grafana-stack"]["properties"]  # the Grafana stack's labels are its cost tags
+    assert (labels["path"], labels["head"], labels["classes"]) == ("inputs.labels.data_class", "restricted", ["cost"])
 
     project = {p["path"]: p for p in resources["neon-project"]["properties"]}
     assert set(project) == {"inputs.regionId", "inputs.historyRetentionSeconds"}
@@ -54,13 +56,13 @@ def test_region_retention_and_protect_changes_are_classified(prod_reports: Repor
         ("prod-data-protection", "upstash-database", "mandatory"): ["security", "backup"],
     }
     assert stack["policies"]["cleared"] == []
-    assert len(stack["impacts"]) == 4 + len(tagged) + 2
+    assert len(stack["impacts"]) == 4 + len(tagged) + 1 + 2
 
 
 def test_the_markdown_names_each_change_and_its_classes(prod_reports: Reports) -> None:
     markdown = prod_reports.markdown
     assert markdown.startswith("## Preflight diff: motion-mavericks-portal")
-    assert "| `prod` | changed | 0 | 0 | 10 | 2 | 0 | 14 |" in markdown
+    assert "| `prod` | changed | 0 | 0 | 12 | 2 | 0 | 16 |" in markdown
     assert (
         "| residency | `neon-project` (neon:index/project:Project): `regionId` aws-ap-southeast-2 → aws-us-east-1 |"
         in (markdown)
@@ -77,7 +79,7 @@ def test_the_json_diff_validates_against_its_schema(prod_reports: Reports) -> No
     jsonschema.Draft202012Validator.check_schema(DIFF_SCHEMA)
     diff = load(prod_reports.diff)
     jsonschema.Draft202012Validator(DIFF_SCHEMA).validate(diff)
-    assert diff["summary"]["byClass"] == {"residency": 2, "security": 10, "backup": 3, "cost": 9}
+    assert diff["summary"]["byClass"] == {"residency": 2, "security": 11, "backup": 3, "cost": 11}
     printed = compliance("diff", str(prod_reports.base), str(prod_reports.head), "--format", "json")
     assert printed.returncode == 0, printed.stderr
     assert json.loads(printed.stdout)["stacks"] == diff["stacks"]

@@ -41,7 +41,7 @@ def test_each_impacting_change_becomes_one_row(prod_reports: Reports, register: 
     impacts = load(prod_reports.diff)["summary"]["impacts"]
     assert out == f"appended {impacts} entries for #42 to {register}\n"
     added = rows(register)
-    assert len(added) == impacts == 14
+    assert len(added) == impacts == 16
     assert (
         "| 2026-11-25 | prod | `neon-project` (neon:index/project:Project): `regionId` aws-ap-southeast-2 → "
         f"aws-us-east-1 | residency | [#42]({URL}) | @alice |"
@@ -62,7 +62,7 @@ def test_a_rerun_for_the_same_pull_request_appends_nothing(prod_reports: Reports
     assert register.read_text() == before
     # Another pull request whose number starts the same is its own entry.
     assert append(prod_reports.diff, register, "--pr", "4", "--approver", "alice")[0] == 0
-    assert len(rows(register)) == 2 * 14
+    assert len(rows(register)) == 2 * 16
 
 
 def test_approvers_come_from_the_pull_requests_latest_reviews(

@@ -18,6 +18,7 @@ AUSTRALIAN = {
     "Vercel Guest functions": ("guest-project", "functions syd1 (Sydney, Australia)"),
     "Neon Postgres": ("neon-project", "aws-ap-southeast-2 (Sydney, Australia)"),
     "Upstash Redis": ("upstash-database", "ap-southeast-2 (Sydney, Australia)"),
+    "Grafana Cloud stack": ("grafana-stack", "prod-au-southeast-1 (Australia)"),
 }
 SENTRY = {f"Sentry {site} errors": f"sentry-{site.lower()}-project" for site in ("Admin", "Agency", "Guest")}
 

@@ -60,7 +60,9 @@ def test_main_needs_a_reviewed_pull_request_passing_checks_and_refuses_force_pus
     inputs = ruleset.inputs
     assert inputs["target"] == "branch" and inputs["enforcement"] == "active"
     assert inputs["conditions"]["refName"]["includes"] == ["refs/heads/main"]
-    assert inputs.get("bypassActors", []) == []
+    assert inputs["bypassActors"] == [
+        {"actorType": "Integration", "actorId": app, "bypassMode": "always"} for app in rules["bypassApps"]
+    ], "only the compliance register's app"
     assert inputs["rules"]["deletion"] is True and inputs["rules"]["nonFastForward"] is True
     pull_request = inputs["rules"]["pullRequest"]
     assert pull_request["requiredApprovingReviewCount"] == rules["requiredApprovals"]

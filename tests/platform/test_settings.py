@@ -73,6 +73,10 @@ def test_config_error_is_a_run_error_so_the_cli_prints_no_traceback() -> None:
         ),
         ({"github": {"branchRules": {"requiredChecks": []}}}, f"{KEY}github.branchRules.requiredChecks: found []"),
         (
+            {"github": {"branchRules": {"bypassApps": ["admins"]}}},
+            f"{KEY}github.branchRules.bypassApps[0]: found 'admins'; input should be a valid integer",
+        ),
+        (
             {"github": {"environments": {"dev": {"branch": ["main"]}}}},
             f"{KEY}github.environments.dev.branch: unknown key (found ['main']); allowed keys here: branches, "
             "reviewers, preventSelfReview, canAdminsBypass",

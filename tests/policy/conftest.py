@@ -19,15 +19,12 @@ for path in (ROOT, POLICY_DIR):  # the pack's package as the engine's cwd has it
 @pytest.fixture(autouse=True)
 def _clean_stack_environment(monkeypatch: pytest.MonkeyPatch):
     """No stack leaks in from the shell, and the in-process servicer's config copy leaks out to no test."""
-    from pulumi.runtime import config as runtime_config
+    from sdk_internals import restored_config
 
     for name in ("PULUMI_STACK", "PULUMI_CONFIG", "PULUMI_PROJECT", "PULUMI_DRY_RUN", "PULUMI_ORGANIZATION"):
         monkeypatch.delenv(name, raising=False)
-    saved = dict(runtime_config.CONFIG.get())
-    yield
-    current = runtime_config.CONFIG.get()
-    current.clear()
-    current.update(saved)
+    with restored_config():
+        yield
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from typing import Any
 
 from mm_policies import PACK_NAME, POLICIES
 from pulumi_policy import EnforcementLevel
-from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from preflight.analyzer_host import UNKNOWN, AnalyzerClient, Diagnostic, Resource, Secret, make_urn
+from preflight.analyzer_host import UNKNOWN, AnalyzeDiagnostic, AnalyzerClient, Resource, Secret, make_urn
+from sdk_internals import policy_servicer
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
 PROJECT = "motion-mavericks-portal"
@@ -39,7 +39,7 @@ class InProcessStub:
 
 def in_process_pack(config: Mapping[str, Any] | None = None) -> AnalyzerClient:
     """The pack, configured the way the engine configures it (with `config` as a policy config file)."""
-    servicer = _PolicyAnalyzerServicer(PACK_NAME, "0.0.1", list(POLICIES), EnforcementLevel.ADVISORY)
+    servicer = policy_servicer(PACK_NAME, "0.0.1", list(POLICIES), EnforcementLevel.ADVISORY)
     client = AnalyzerClient(InProcessStub(servicer))
     client.configure(config)
     return client
@@ -141,6 +141,29 @@ SENTRY_ISSUE_ALERT = {
     "actions": [{"id": "sentry.mail.actions.NotifyEmailAction", "targetType": "IssueOwners"}],
 }
 
+VERCEL_DOMAIN = {"projectId": UNKNOWN, "domain": "admin.portal.example.com.au", "teamId": "team_motion"}
+GRAFANA_STACK = {
+    "name": "mmportalprod",
+    "slug": "mmportalprod",
+    "regionSlug": "prod-au-southeast-1",
+    "labels": {"env": "prod", "owner": "platform-engineering", "data_class": "confidential"},
+}
+GRAFANA_CHECK = {
+    "job": "mm-portal-prod-admin",
+    "target": "https://admin.portal.example.com.au/",
+    "probes": [43],
+    "frequency": 60000,
+    "enabled": True,
+    "settings": {"http": {"failIfNotSsl": True, "validStatusCodes": [200]}},
+}
+GRAFANA_CONTACT_POINT = {"name": "mm-portal-prod-owner", "emails": [{"addresses": ["owner@example.com.au"]}]}
+GRAFANA_STACK_PROVIDER = {
+    "url": UNKNOWN,
+    "auth": Secret("fake-service-account-token-for-tests"),
+    "smUrl": "https://synthetic-monitoring-api-au-southeast-1.grafana.net",
+    "smAccessToken": Secret("fake-sm-token-for-tests"),
+}
+
 
 def component(kind: str, name: str, tags: Any = COMPONENT_TAGS, *, parent: Resource | None = None) -> Resource:
     """One of our components, with `tags` as its tags input (`DROP`: none)."""
@@ -225,14 +248,47 @@ def sentry_issue_alert(
     )
 
 
-def analyze_each(pack: AnalyzerClient, resources: Iterable[Resource]) -> list[Diagnostic]:
+def vercel_domain(resource_name: str = "admin-domain", *, parent: Resource | None = None, **changes: Any) -> Resource:
+    props = _changed(VERCEL_DOMAIN, changes)
+    return resource("vercel:index/projectDomain:ProjectDomain", resource_name, props, parent=parent)
+
+
+def grafana_stack(resource_name: str = "grafana-stack", *, parent: Resource | None = None, **changes: Any) -> Resource:
+    return resource("grafana:cloud/stack:Stack", resource_name, _changed(GRAFANA_STACK, changes), parent=parent)
+
+
+def grafana_check(resource_name: str = "admin-check", *, parent: Resource | None = None, **changes: Any) -> Resource:
+    props = _changed(GRAFANA_CHECK, changes)
+    return resource("grafana:syntheticMonitoring/check:Check", resource_name, props, parent=parent)
+
+
+def grafana_contact_point(
+    resource_name: str = "grafana-contact", *, parent: Resource | None = None, **changes: Any
+) -> Resource:
+    props = _changed(GRAFANA_CONTACT_POINT, changes)
+    return resource("grafana:alerting/contactPoint:ContactPoint", resource_name, props, parent=parent)
+
+
+def grafana_provider(resource_name: str = "grafana-stack", *, parent: Resource | None = None, **changes: Any):
+    props = _changed(GRAFANA_STACK_PROVIDER, changes)
+    return resource("pulumi:providers:grafana", resource_name, props, parent=parent)
+
+
+def grafana_monitoring(name: str = "grafana", region: Any = "prod-au-southeast-1", **changes: Any) -> Resource:
+    """The GrafanaMonitoring component with its declared stack (`region` DROP: no `grafanaStack` at all)."""
+    stack = {"slug": "mmportalprod", "regionSlug": region, "declaredBy": "this stack"}
+    props = {"tags": COMPONENT_TAGS, **({} if region is DROP else {"grafanaStack": stack})}
+    return resource("motion-mavericks:index:GrafanaMonitoring", name, _changed(props, changes))
+
+
+def analyze_each(pack: AnalyzerClient, resources: Iterable[Resource]) -> list[AnalyzeDiagnostic]:
     return [diagnostic for r in resources for diagnostic in pack.analyze(r)]
 
 
-def flagged(diagnostics: Iterable[Diagnostic], policy: str) -> set[str]:
+def flagged(diagnostics: Iterable[AnalyzeDiagnostic], policy: str) -> set[str]:
     """The names (last URN segment) of the resources `policy` reported."""
     return {d.urn.rsplit("::", 1)[-1] for d in diagnostics if d.policy_name == policy}
 
 
-def messages(diagnostics: Iterable[Diagnostic], policy: str) -> list[str]:
+def messages(diagnostics: Iterable[AnalyzeDiagnostic], policy: str) -> list[str]:
     return [d.message for d in diagnostics if d.policy_name == policy]

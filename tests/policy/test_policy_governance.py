@@ -227,7 +227,11 @@ def test_a_compliant_ruleset_on_main_passes(stack) -> None:
     ("changes", "expected"),
     [
         ({"enforcement": "evaluate"}, "enforcement is 'evaluate'; required 'active'"),
-        ({"bypassActors": [{"actorType": "OrganizationAdmin", "bypassMode": "always"}]}, "bypassActors is"),
+        (
+            {"bypassActors": [{"actorType": "OrganizationAdmin", "bypassMode": "always"}]},
+            "bypassActors include ['OrganizationAdmin']; allowed only GitHub Apps",
+        ),
+        ({"bypassActors": UNKNOWN}, "bypassActors is unknown at preview"),
         ({"deletion": False}, "rules.deletion is False; required true (it forbids deleting main)"),
         ({"nonFastForward": DROP}, "rules.nonFastForward is"),
         ({"pullRequest": DROP}, "rules.pullRequest.requiredApprovingReviewCount is unset; required at least 1"),
@@ -247,6 +251,15 @@ def test_a_looser_ruleset_on_main_is_a_mandatory_violation(stack, changes, expec
     assert found and all("repositoryRuleset:RepositoryRuleset \"main\" (on 'main')" in m for m in found)
     assert any(expected in m for m in found), found
     assert {d.enforcement_level for d in diagnostics if d.policy_name == RULES} == {"mandatory"}
+
+
+def test_a_github_app_may_bypass_main_and_nobody_else(stack) -> None:
+    stack("prod")
+    app = {"actorType": "Integration", "actorId": 3000001, "bypassMode": "always"}
+    assert stack_messages(platform_stack(ruleset(bypassActors=[app])), RULES) == []
+    admin = {"actorType": "RepositoryRole", "actorId": 5, "bypassMode": "pull_request"}
+    [message] = stack_messages(platform_stack(ruleset(bypassActors=[app, admin])), RULES)
+    assert "bypassActors include ['RepositoryRole']" in message
 
 
 def test_a_platform_stack_without_a_ruleset_on_main_violates(stack) -> None:

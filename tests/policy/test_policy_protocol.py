@@ -22,6 +22,10 @@ from policy_harness import (
     UNKNOWN,
     Secret,
     component,
+    grafana_check,
+    grafana_contact_point,
+    grafana_provider,
+    grafana_stack,
     neon_endpoint,
     neon_project,
     resource,
@@ -29,11 +33,12 @@ from policy_harness import (
     sentry_project,
     upstash_daily_backup,
     upstash_redis,
+    vercel_domain,
     vercel_env_var,
     vercel_project,
 )
 
-from preflight.analyzer_host import AnalyzerHost, AnalyzerHostError, Diagnostic, PolicyConfigError, Resource
+from preflight.analyzer_host import AnalyzeDiagnostic, AnalyzerHost, AnalyzerHostError, PolicyConfigError, Resource
 
 ENV_KEY = "motion-mavericks-portal:environment"
 PASSWORD = "hunter2-not-real"
@@ -77,6 +82,12 @@ def stack_of(env: str, *, broken: bool = False) -> list[Resource]:
     redis = component("UpstashRedis", "portal", tags=unclassified if broken else tags, parent=root)
     sentry = component("SentryProject", "admin", tags=tags, parent=root)
     project = sentry_project("admin", parent=sentry)
+    grafana = resource(
+        "motion-mavericks:index:GrafanaMonitoring",
+        "grafana",
+        {"tags": tags, "grafanaStack": {"slug": "mmportal", "regionSlug": "prod-au-southeast-1"}},
+        parent=root,
+    )
     resources = [
         root,
         resource("pulumi:providers:vercel", "default", {}, parent=root),
@@ -86,6 +97,9 @@ def stack_of(env: str, *, broken: bool = False) -> list[Resource]:
         sentry,
         project,
         resource("sentry:index/sentryKey:SentryKey", "admin-dsn", {"project": UNKNOWN}, parent=sentry),
+        grafana,
+        grafana_provider("grafana-stack", parent=grafana),
+        vercel_domain("admin-domain", parent=site, domain="admin.portal.example.com.au"),
     ]
     if broken:
         resources += [
@@ -95,6 +109,7 @@ def stack_of(env: str, *, broken: bool = False) -> list[Resource]:
             neon_endpoint("portal-ro", parent=database, regionId=UNKNOWN),
             upstash_redis("portal", parent=redis, region="ap-southeast-1", eviction=True, protect=False),
             neon_project("stray", parent=root),
+            grafana_stack("grafana-stack", parent=grafana, regionSlug="prod-us-central-0"),
         ]
     else:
         cache = upstash_redis("portal", parent=redis)
@@ -106,16 +121,19 @@ def stack_of(env: str, *, broken: bool = False) -> list[Resource]:
             cache,
             upstash_daily_backup("portal-daily-backup", parent=redis, for_database=cache),
             sentry_issue_alert("admin-new-issues", parent=sentry, for_project=project, project=UNKNOWN),
+            grafana_stack("grafana-stack", parent=grafana),
+            grafana_check("admin-check", parent=grafana, target="https://admin.portal.example.com.au/"),
+            grafana_contact_point("grafana-contact", parent=grafana),
         ]
     return resources
 
 
-def judge(host: AnalyzerHost, resources: list[Resource]) -> list[Diagnostic]:
+def judge(host: AnalyzerHost, resources: list[Resource]) -> list[AnalyzeDiagnostic]:
     diagnostics = [d for r in resources for d in host.analyze(r)]
     return diagnostics + host.analyze_stack(resources)
 
 
-def found(diagnostics: list[Diagnostic], level: str) -> set[tuple[str, str]]:
+def found(diagnostics: list[AnalyzeDiagnostic], level: str) -> set[tuple[str, str]]:
     return {(d.policy_name, d.urn.rsplit("::", 1)[-1]) for d in diagnostics if d.enforcement_level == level}
 
 
@@ -134,6 +152,8 @@ def test_get_analyzer_info_describes_every_policy(prod):
         "secrets-are-sensitive": "mandatory",
         "sentry-alerting": "mandatory",
         "sentry-alerting-dev": "advisory",
+        "monitoring-coverage": "mandatory",
+        "monitoring-coverage-dev": "advisory",
         "plan-archive-lock": "mandatory",
         "production-approval": "mandatory",
         "main-branch-rules": "mandatory",
@@ -175,6 +195,9 @@ def test_a_broken_prod_stack_is_blocked_for_each_mistake(prod):
         ("prod-data-protection", "portal"),
         ("secrets-are-sensitive", "admin-database-url"),
         ("sentry-alerting", "admin"),
+        ("au-data-residency", "grafana-stack"),  # a Grafana Cloud stack in the US
+        ("monitoring-coverage", "admin-domain"),  # no Synthetic Monitoring check watches the site
+        ("monitoring-coverage", ""),  # prod has no contact point (a stack-level result)
     }
     assert all(PASSWORD not in d.message for d in diagnostics)
     assert not [d for d in diagnostics if "can't run policy" in d.message], "an unknown must never skip a policy"
@@ -210,13 +233,14 @@ def test_dev_advises_on_alerting_and_skips_prod_only_rules(dev):
     broken = stack_of("dev", broken=True)
     diagnostics = judge(dev, broken)
     assert ("sentry-alerting-dev", "admin") in found(diagnostics, "advisory")
+    assert ("monitoring-coverage-dev", "admin-domain") in found(diagnostics, "advisory")
     mandatory = found(diagnostics, "mandatory")
-    assert not {name for name, _ in mandatory} & {"sentry-alerting", "prod-data-protection"}
+    assert not {name for name, _ in mandatory} & {"sentry-alerting", "prod-data-protection", "monitoring-coverage"}
     assert ("backup-retention", "portal") not in mandatory  # 7 days is dev's minimum
     assert found(judge(dev, stack_of("dev")), "mandatory") == set()
 
 
-def test_judging_writes_nothing_to_the_packs_stderr_or_stdout(prod):
+def test_judging_writes_nothing_to_the_packs_stderr_or_stdout_and_never_dials_the_engine(prod):
     """Verdicts travel back over the protocol. The Python policy SDK never dials the engine's Log service: a
     `pulumi.log` or a print in a policy lands in the pack's stderr or stdout, which the engine shows as noise
     under every preview, and a policy that crashed would leave its traceback there."""
@@ -224,6 +248,7 @@ def test_judging_writes_nothing_to_the_packs_stderr_or_stdout(prod):
     diagnostics = judge(prod, stack_of("prod", broken=True))
     assert found(diagnostics, "mandatory"), "the broken stack was judged"
     assert (prod.stderr, prod.stdout) == before
+    prod.check_engine_untouched()  # the host serves no Engine service: the policy SDK must not need one
     assert "Traceback" not in prod.stderr
 
 

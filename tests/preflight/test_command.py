@@ -217,6 +217,10 @@ def test_secure_values_and_esc_keys_are_reported_not_resolved(tmp_path: Path) ->
             f"motion-mavericks-portal:{key} {from_esc}"
             for key in ("clerkSecretKey", "muxTokenId", "muxTokenSecret", "muxSigningKeyId", "muxSigningPrivateKey")
         ),
+        *(
+            f"motion-mavericks-portal:{key} {from_esc}"
+            for key in ("grafanaCloudAccessPolicyToken", "grafanaStackServiceAccountToken", "grafanaSmAccessToken")
+        ),
     ]
     assert "v1:AAAA" not in result.stdout
     clerk = next(r for r in stack["resources"] if r["name"] == "guest-env-clerk-secret-key")
@@ -235,3 +239,15 @@ def test_an_esc_import_without_its_definition_is_named_and_the_missing_secrets_l
     assert "stack 'staging' is missing secret configuration:" in result.stdout
     assert "motion-mavericks-portal:clerkSecretKey: missing" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_forked_packs_judge_every_shipped_stack_as_packs_started_the_engines_way(shipped) -> None:
+    """The default starts each pack forked from one SDK import; the verdict must be the engine's own."""
+    forked = {key: value for key, value in shipped[1].items() if key != "generatedAt"}
+    spawned = preflight("--pack-start", "spawn", "--format", "json")
+    assert spawned.returncode == 0, spawned.stderr
+    engine_way = json.loads(spawned.stdout)
+    engine_way.pop("generatedAt")
+    assert [s["diagnostics"] for s in engine_way["stacks"]] == [s["diagnostics"] for s in forked["stacks"]]
+    assert all(stack["diagnostics"] for stack in forked["stacks"]), "every stack has advisories to compare"
+    assert engine_way == forked

@@ -17,7 +17,8 @@ from components import (
 from components.settings import Settings, settings_from_stack_config
 from components.tags import ResourceTags
 from components.upstash_backup import TYPE_TOKEN as UPSTASH_DAILY_BACKUP
-from preflight.monitor import SECRET_SIG, SIG_KEY, ProgramRun, run_under_mocks
+from preflight.monitor import ProgramRun, run_under_mocks
+from preflight.registrations import SECRET_SIG, SIG_KEY
 from stack_config import Project
 from tests.conftest import ROOT
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from components.errors import ConfigError
-from components.settings import PROJECT, SECRETS
-from preflight.monitor import SECRET_SIG, SIG_KEY, ProgramRun, plain, run_program
+from components.settings import PROJECT, SECRETS, grafana_secret_keys, settings_from_stack_config
+from preflight.monitor import ProgramRun, run_program
+from preflight.registrations import SECRET_SIG, SIG_KEY, shown
 from stack_config import REDACTED, Project
 from tests.conftest import DELETE, ROOT, run_stack, stack_config
 
@@ -50,7 +51,7 @@ def test_a_value_set_without_secret_still_reaches_vercel_only_as_a_secret() -> N
         variable = site_variables(run, site)["CLERK_SECRET_KEY"]
         assert variable.inputs["value"] == {SIG_KEY: SECRET_SIG, "value": fake}
         assert "value" in variable.secret_inputs
-        assert fake not in repr(plain(variable.inputs))
+        assert fake not in repr(shown(variable.inputs))
 
 
 def test_missing_secrets_stop_the_program_naming_each_and_where_it_comes_from() -> None:
@@ -88,5 +89,7 @@ def test_the_shipped_stacks_get_every_secret_from_their_esc_environment() -> Non
     project = Project.load(ROOT)
     for stack in ("dev", "staging", "prod"):
         config = project.stack_config(stack)
-        assert set(config.secret_keys) == {f"{PROJECT}:{key}" for key in SECRETS}, stack
+        grafana = settings_from_stack_config(config.values, stack).grafana
+        expected = {f"{PROJECT}:{key}" for key in (*SECRETS, *grafana_secret_keys(grafana))}
+        assert set(config.secret_keys) == expected, stack
         assert all(config.values[f"{PROJECT}:{key}"] == REDACTED for key in SECRETS)

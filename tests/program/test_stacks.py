@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from components.upstash_backup import TYPE_TOKEN as UPSTASH_DAILY_BACKUP
-from preflight.monitor import SECRET_SIG, SIG_KEY, UNKNOWN, ProgramRun
+from preflight.monitor import ProgramRun
+from preflight.registrations import SECRET_SIG, SIG_KEY, UNKNOWN_WIRE
 
 RETENTION_DAYS = {"dev": 7, "staging": 14, "prod": 30}
 TAG_KEYS = {"env", "owner", "data_class"}
@@ -111,7 +112,7 @@ def test_every_upstash_database_has_exactly_one_daily_backup_wired_to_it(shipped
         (backup,) = [b for b in backups if b.property_dependencies.get("database_id") == [database.urn]]
         assert backup.parent == database.parent and backup.parent in components, "inside the same UpstashRedis"
         assert backup.inputs["kind"] == "upstash-daily-backup"
-        assert backup.inputs["database_id"] == UNKNOWN, "the database's id output, unknown until it exists"
+        assert backup.inputs["database_id"] == UNKNOWN_WIRE, "the database's id output, unknown until it exists"
         assert (backup.protect, backup.retain_on_delete) == (database.protect, database.retain_on_delete)
         assert set(backup.inputs) == {"database_id", "kind", "__provider"}, "no credential among the inputs"
         assert backup.secret_inputs == ["__provider"]
@@ -156,6 +157,7 @@ def test_every_resource_has_a_tagged_component_among_its_ancestors(shipped_run: 
         "NeonDatabase",
         "UpstashRedis",
         "SentryProject",
+        "GrafanaMonitoring",
     }
     for component in components:
         assert component.inputs["tags"]["env"] == shipped_run.stack

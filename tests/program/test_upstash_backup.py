@@ -17,11 +17,11 @@ import grpc
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from components.upstash_backup import KIND, UpstashBackupError, UpstashDailyBackupProvider
+from sdk_internals import provider_pb2, provider_pb2_grpc
 from tests.conftest import ROOT
 
 EMAIL = "ops@motion-mavericks.test"

@@ -1,9 +1,12 @@
-"""Damaged stack files, as a user meets them: `python -m preflight` and `python -m ops.check_manual` stop
-with one message that names the file (and line or key), what was found and what is allowed: exit 2, no
-traceback. Every class of issue 11's point 9 that concerns stack files has a case here."""
+"""Damaged stack files, as a user meets them: `python -m preflight` (one run over a project of damaged
+stacks, one per case) and `python -m ops.check_manual` stop with one message that names the file (and
+line or key), what was found and what is allowed: exit 2, no traceback. Every class of issue 11's point 9
+that concerns stack files has a case here."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -112,10 +115,33 @@ def assert_one_clear_error(result, expected: str) -> None:
     assert "Traceback" not in output
 
 
-@pytest.mark.parametrize(("stack_file", "expected"), CASES.values(), ids=CASES.keys())
-def test_the_preflight_refuses_a_damaged_stack_file(tmp_path: Path, stack_file: str | bytes, expected: str) -> None:
-    result = preflight("--project", str(minimal_project(tmp_path, stack_file)))
-    assert_one_clear_error(result, expected)
+def stack_name(case: str) -> str:
+    """The stack a case is written to: `Pulumi.<case as a slug>.yaml`."""
+    return re.sub(r"[^a-z0-9]+", "-", case.lower()).strip("-")
+
+
+@pytest.fixture(scope="module")
+def damaged(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """One `python -m preflight` over a project holding every damaged stack file, one stack per case."""
+    project = tmp_path_factory.mktemp("damaged")
+    (project / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    for case, (stack_file, _) in CASES.items():
+        data = stack_file if isinstance(stack_file, bytes) else stack_file.encode()
+        (project / f"Pulumi.{stack_name(case)}.yaml").write_bytes(data)
+    return preflight("--project", str(project))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_preflight_refuses_a_damaged_stack_file(damaged: subprocess.CompletedProcess[str], case: str) -> None:
+    expected = CASES[case][1].replace("Pulumi.dev.yaml", f"Pulumi.{stack_name(case)}.yaml")
+    assert_one_clear_error(damaged, expected)
+    block = damaged.stdout.split(f"Stack {stack_name(case)}  ERROR", 1)[1].split("\nStack ", 1)[0]
+    assert block.count("could not be evaluated:") == 1 and expected in block, "one message, under its own stack"
+
+
+def test_a_single_damaged_stack_file_is_exit_2_on_its_own(tmp_path: Path) -> None:
+    stack_file, expected = CASES["config is a list"]
+    assert_one_clear_error(preflight("--project", str(minimal_project(tmp_path, stack_file))), expected)
 
 
 @pytest.mark.parametrize("case", ["not UTF-8", "a duplicated key"])
@@ -149,7 +175,7 @@ def typos(tmp_path_factory: pytest.TempPathFactory) -> Path:
 TYPO_MESSAGES = (
     "motion-mavericks-portal:neon.regoin: unknown key (found 'x'); allowed keys here: region, plan,",
     "motion-mavericks-portal:regoin: unknown key; allowed: environment, tags, vercel, neon, upstash, sentry, "
-    "clerkSecretKey,",
+    "grafana, clerkSecretKey,",
     "motion-mavericks-portl:budget: unknown namespace 'motion-mavericks-portl' (did you mean motion-mavericks-portal?)",
 )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.settings import PROJECT, SECRETS
+from components.settings import PROJECT, SECRETS, grafana_secret_keys, settings_from_stack_config
 from stack_config import REDACTED, Project, ProjectError
 from tests.conftest import ROOT, STACKS
 
@@ -100,7 +100,9 @@ def test_each_shipped_stack_imports_its_own_environment_whose_definition_is_only
     text = (ROOT / "esc" / f"{stack}.yaml").read_text()
     definition = yaml.safe_load(text)
     values = definition["values"]
-    assert set(values["pulumiConfig"]) == {f"{PROJECT}:{key}" for key in SECRETS}
+    settings = settings_from_stack_config(Project.load(ROOT).stack_config(stack).values, stack)
+    expected = (*SECRETS, *grafana_secret_keys(settings.grafana))  # Grafana's: what this stack's settings need
+    assert set(values["pulumiConfig"]) == {f"{PROJECT}:{key}" for key in expected}
     opened = values["onePassword"]["fn::open::1password-secrets"]
     # the service-account token is an interpolation from an imported environment, never a literal
     assert opened["login"] == {"serviceAccountToken": "${onePasswordLogin.serviceAccountToken}"}
@@ -109,3 +111,29 @@ def test_each_shipped_stack_imports_its_own_environment_whose_definition_is_only
         assert re.fullmatch(rf"op://mm-portal-{stack}/[a-z-]+/[a-z-]+", item["ref"]), name
         assert values["pulumiConfig"][f"{PROJECT}:{name}"] == f"${{onePassword.{name}}}"
     assert "fn::secret" not in text and "ops_" not in text and "ciphertext" not in text
+
+
+def test_the_reader_needs_no_sdk_and_ops_never_import_the_preflight() -> None:
+    import subprocess
+    import sys
+
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, stack_config; print(sorted(m for m in sys.modules if m.split('.')[0] "
+            "in ('pulumi', 'pulumi_policy', 'preflight', 'components')))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert loaded == "[]"
+    importers = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "ops").rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.match(r"\s*(from|import)\s+preflight\b", line)
+    ]
+    assert importers == []

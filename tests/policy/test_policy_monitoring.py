@@ -1,0 +1,142 @@
+"""monitoring-coverage (mandatory outside dev) and monitoring-coverage-dev (advisory in dev): every site domain
+has a Synthetic Monitoring check with a probe, and prod has a contact point; passing, failing, unset and
+unknown fixtures."""
+
+from __future__ import annotations
+
+import pytest
+from policy_harness import (
+    DROP,
+    UNKNOWN,
+    flagged,
+    grafana_check,
+    grafana_contact_point,
+    in_process_pack,
+    messages,
+    vercel_domain,
+)
+
+MANDATORY = "monitoring-coverage"
+ADVISORY = "monitoring-coverage-dev"
+
+
+def site(name: str, **check_changes):
+    """A domain `<name>.example.com.au` and a check on it, changed by `check_changes` (`no_check=True`: none)."""
+    domain = f"{name}.example.com.au"
+    resources = [vercel_domain(f"{name}-domain", domain=domain)]
+    if check_changes.pop("no_check", False):
+        return resources
+    changes = {"target": f"https://{domain}/", **check_changes}
+    return [*resources, grafana_check(f"{name}-check", **changes)]
+
+
+def fixtures():
+    return [
+        *site("watched"),
+        *site("bare-host-target", target="bare-host-target.example.com.au"),
+        *site("two-checks-one-good", enabled=False),
+        grafana_check("two-checks-one-good-second", target="https://two-checks-one-good.example.com.au/status"),
+        *site("unwatched", no_check=True),
+        *site("probes-empty", probes=[]),
+        *site("probes-unset", probes=DROP),
+        *site("probes-unknown", probes=UNKNOWN),
+        *site("probe-element-unknown", probes=[UNKNOWN]),
+        *site("disabled", enabled=False),
+        *site("enabled-unknown", enabled=UNKNOWN),
+        *site("target-unknown", target=UNKNOWN),
+        *site("target-elsewhere", target="https://status.example.org/"),
+        vercel_domain("domain-unset", domain=DROP),
+        vercel_domain("domain-unknown", domain=UNKNOWN),
+        grafana_contact_point(),
+    ]
+
+
+UNWATCHED = {
+    "unwatched-domain",
+    "probes-empty-domain",
+    "probes-unset-domain",
+    "probes-unknown-domain",
+    "probe-element-unknown-domain",
+    "disabled-domain",
+    "enabled-unknown-domain",
+    "target-unknown-domain",
+    "target-elsewhere-domain",
+    "domain-unset",
+    "domain-unknown",
+}
+
+
+@pytest.mark.parametrize(
+    ("stack_name", "config_env"), [("prod", None), ("staging", None), ("dev", "staging"), ("qa", None)]
+)
+def test_blocks_unwatched_domains_outside_dev(stack, stack_name, config_env):
+    stack(stack_name, environment=config_env)
+    diagnostics = in_process_pack().analyze_stack(fixtures())
+    assert flagged(diagnostics, MANDATORY) == UNWATCHED
+    assert flagged(diagnostics, ADVISORY) == set()
+    assert {d.enforcement_level for d in diagnostics if d.policy_name == MANDATORY} == {"mandatory"}
+
+
+@pytest.mark.parametrize("stack_name", ["dev", "dev-jane", "org/portal/dev"])
+def test_advises_in_dev(stack, stack_name):
+    stack(stack_name)
+    diagnostics = in_process_pack().analyze_stack(fixtures())
+    assert flagged(diagnostics, ADVISORY) == UNWATCHED
+    assert flagged(diagnostics, MANDATORY) == set()
+    assert {d.enforcement_level for d in diagnostics if d.policy_name == ADVISORY} == {"advisory"}
+
+
+def test_messages_say_which_domain_why_and_how_to_fix(stack):
+    stack("prod")
+    found = {d.urn.rsplit("::", 1)[-1]: d.message for d in in_process_pack().analyze_stack(fixtures())}
+    assert "no grafana:syntheticMonitoring/check:Check targets 'unwatched.example.com.au'" in found["unwatched-domain"]
+    assert "1 check(s) have a target unknown at preview" in found["unwatched-domain"]
+    assert 'check "probes-empty-check" lists no probe ([])' in found["probes-empty-domain"]
+    assert 'check "probes-unset-check" lists no probe (unset)' in found["probes-unset-domain"]
+    assert "probes unknown at preview" in found["probes-unknown-domain"]
+    assert 'check "disabled-check" is disabled' in found["disabled-domain"]
+    assert "domain is unknown at preview" in found["domain-unknown"]
+    assert "target='https://<domain>/'" in found["unwatched-domain"]
+
+
+CONTACT_POINTS = {
+    "emails": ([grafana_contact_point()], False),
+    "slack only": ([grafana_contact_point(emails=DROP, slacks=[{"url": UNKNOWN}])], False),
+    "none": ([], True),
+    "no integration": ([grafana_contact_point(emails=DROP)], True),
+    "empty emails": ([grafana_contact_point(emails=[])], True),
+    "addresses unknown": ([grafana_contact_point(emails=[{"addresses": UNKNOWN}])], True),
+    "emails unknown": ([grafana_contact_point(emails=UNKNOWN)], True),
+}
+
+
+@pytest.mark.parametrize("case", CONTACT_POINTS)
+def test_prod_needs_a_contact_point_that_reaches_someone(stack, case):
+    points, blocked = CONTACT_POINTS[case]
+    stack("prod")
+    diagnostics = in_process_pack().analyze_stack(site("watched") + points)
+    stack_level = [m for m in messages(diagnostics, MANDATORY) if "\nprod has" in m]
+    assert bool(stack_level) is blocked
+    if blocked:
+        assert "so its alerts reach no one" in stack_level[0]
+
+
+@pytest.mark.parametrize("stack_name", ["staging", "dev"])
+def test_outside_prod_a_contact_point_is_not_required(stack, stack_name):
+    stack(stack_name)
+    diagnostics = in_process_pack().analyze_stack(site("watched"))
+    assert flagged(diagnostics, MANDATORY) | flagged(diagnostics, ADVISORY) == set()
+    assert not [d for d in diagnostics if d.policy_name in (MANDATORY, ADVISORY)]
+
+
+def test_a_stack_without_sites_needs_no_checks(stack):
+    stack("staging")
+    diagnostics = in_process_pack().analyze_stack([grafana_contact_point()])
+    assert not [d for d in diagnostics if d.policy_name in (MANDATORY, ADVISORY)]
+
+
+def test_a_prod_stack_with_nothing_to_watch_needs_no_contact_point(stack):
+    """The platform project's prod stack has no sites and no checks."""
+    stack("prod")
+    diagnostics = in_process_pack().analyze_stack([])
+    assert not [d for d in diagnostics if d.policy_name in (MANDATORY, ADVISORY)]
