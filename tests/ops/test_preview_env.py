@@ -278,7 +278,7 @@ def test_a_vercel_404_part_way_stops_with_exit_3_then_resumes(vendors: Vendors, 
     vendors.vercel.projects.discard(DEV_SITES[2])
     code, out, err = create(vendors, capsys)
     assert code == 3
-    assert "no Vercel project 'mm-portal-guest-dev' in team 'motion-mavericks'" in err
+    assert "no Vercel project 'mm-portal-guest-dev' in team 'motion-mavericks-nonprod'" in err
     assert "Stopped part-way" in err and "Run the same command again" in err
     vendors.vercel.projects.add(DEV_SITES[2])
     code, out, err = create(vendors, capsys)
@@ -361,12 +361,20 @@ def test_a_neon_project_outside_australia_is_refused(vendors: Vendors, capsys) -
     assert vendors.mutations() == []
 
 
-def test_a_vercel_token_that_sees_prod_is_refused(vendors: Vendors, capsys) -> None:
-    vendors.vercel.projects.update(PROD_SITES)
+def test_a_vercel_token_scoped_to_prods_team_too_is_refused(vendors: Vendors, capsys) -> None:
+    vendors.vercel.other_teams["motion-mavericks"] = set(PROD_SITES)
     for command in ("create", "delete"):
         code, _out, err = run(vendors, capsys, command, "--pr", PR, "--branch", GIT_BRANCH)
         assert code == 2
-        assert "VERCEL_API_TOKEN can see Vercel project 'mm-portal-admin-prod' of stack 'prod'" in err
+        assert "VERCEL_API_TOKEN can see the projects of Vercel team 'motion-mavericks' of stack 'prod'" in err
+    assert vendors.mutations() == []
+
+
+def test_a_vercel_token_that_can_read_one_prod_project_is_refused(vendors: Vendors, capsys) -> None:
+    vendors.vercel.other_projects["motion-mavericks"] = {"mm-portal-guest-prod"}
+    code, _out, err = create(vendors, capsys)
+    assert code == 2
+    assert "VERCEL_API_TOKEN can see Vercel project 'mm-portal-guest-prod' of stack 'prod'" in err
     assert vendors.mutations() == []
 
 
