@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import queue
+import shlex
 import shutil
 import subprocess
 import sys
@@ -52,6 +53,9 @@ class Target:
     name: str
     module: str
     tests: tuple[str, ...]
+    # Whether the tests use pytest-httpserver's fixture (the ops parsers' local vendor servers); the plugin's
+    # import is left out of every other target's test runs.
+    http: bool = False
 
 
 POLICY_TESTS = "tests/policy/test_policy_{}.py"
@@ -95,10 +99,13 @@ SCOPE: tuple[Target, ...] = (
     Target("sensitive_env", "policy/mm_policies/sensitive_env.py", (POLICY_TESTS.format("sensitive_env"),)),
     Target("tags", "policy/mm_policies/tags.py", (POLICY_TESTS.format("tags"),)),
     Target(
-        "ops_vercel", "ops/vercel.py", ("tests/ops/test_vendor_answers.py", "tests/ops/test_rotate_neon_password.py")
+        "ops_vercel",
+        "ops/vercel.py",
+        ("tests/ops/test_vendor_answers.py", "tests/ops/test_rotate_neon_password.py"),
+        http=True,
     ),
-    Target("ops_vercel_git", "ops/checks/vercel_git.py", ("tests/ops/test_vendor_answers.py",)),
-    Target("ops_mux", "ops/checks/mux.py", ("tests/ops/test_vendor_answers.py",)),
+    Target("ops_vercel_git", "ops/checks/vercel_git.py", ("tests/ops/test_vendor_answers.py",), http=True),
+    Target("ops_mux", "ops/checks/mux.py", ("tests/ops/test_vendor_answers.py",), http=True),
 )
 
 
@@ -123,17 +130,33 @@ DEFAULT = (
 SIZE = {"settings": 10, "residency": 4, "retention": 2, "environment": 2, "alerting": 2, "props": 2, "tags": 2}
 
 
+def test_command(target: Target, python: str) -> str:
+    """The target's tests in two pytest runs: the first file alone, then (only if it passed) the rest.
+
+    The mutant is killed exactly when some test of the target fails, as with one `pytest -x` over all the files;
+    but most mutants die in the first file, and then the rest is not even collected (collecting the parity
+    tests, which import the pack and hypothesis, costs more than running the first file). Plugins no test
+    here needs are not loaded: hypothesis's (`@given` runs without it) and, outside the ops targets,
+    pytest-httpserver's. The baseline run (`run_target`) shows the command passes on the unmutated tree.
+    """
+    options = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest"]
+    if not target.http:
+        options += ["-p", "no:pytest_httpserver"]
+    first, rest = target.tests[0], target.tests[1:]
+    runs = [shlex.join([python, "-m", "pytest", *options, first])]
+    if rest:
+        runs.append(shlex.join([python, "-m", "pytest", *options, *rest]))
+    return shlex.join(["/bin/sh", "-c", " && ".join(runs)])
+
+
 def _config(target: Target, python: str) -> str:
-    tests = " ".join(target.tests)
     excluded = ", ".join(json.dumps(e) for e in EXCLUDED_OPERATORS)
     return (
         "[cosmic-ray]\n"
         f'module-path = "{target.module}"\n'
         "timeout = 180.0\n"
         "excluded-modules = []\n"
-        # -p no:hypothesispytest: the plugin's import costs seconds per mutant and nothing here needs it (`@given`
-        # tests run without it); a mutant still counts as killed only when a test fails.
-        f'test-command = "{python} -m pytest -x -q -p no:cacheprovider -p no:hypothesispytest {tests}"\n'
+        f"test-command = {json.dumps(test_command(target, python))}\n"
         "[cosmic-ray.distributor]\n"
         'name = "local"\n'
         "[cosmic-ray.filters.operators-filter]\n"
@@ -155,6 +178,43 @@ def _copy_tree(destination: Path) -> None:
             shutil.copy2(source, destination / name)
 
 
+def _warm(workdir: Path, targets: list[Target]) -> None:
+    """Compile the copy once, so no mutant's test run compiles the unchanged modules again.
+
+    cosmic-ray runs the tests with PYTHONDONTWRITEBYTECODE, and a fresh copy has no `__pycache__`, so without this
+    every run compiled every project module from source. The byte code is `checked-hash`: Python compares it
+    with the source's hash on every import, so the mutated module is always compiled from its mutated source.
+    Collecting the targets' tests once writes pytest's rewritten test modules the same way (checked by mtime and
+    size; test files are never mutated)."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "checked-hash", "."],
+        cwd=workdir,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    tests = sorted({test for target in targets for test in target.tests})
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *tests],
+        cwd=workdir,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+class BaselineFailed(Exception):
+    """The target's tests fail on the unmutated tree, so every mutant would count as killed."""
+
+
+def _baseline(target: Target, workdir: Path) -> None:
+    command = shlex.split(test_command(target, sys.executable))
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BaselineFailed(
+            f"{target.name}: the tests fail without any mutant ({' '.join(target.tests)}); fix them first:\n"
+            + result.stdout[-3000:]
+        )
+
+
 def _tool(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
@@ -169,6 +229,7 @@ def run_target(target: Target, workdir: Path) -> dict:
     def run(*args: str) -> None:
         subprocess.run(args, cwd=workdir, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
+    _baseline(target, workdir)
     run(_tool("cosmic-ray"), "init", str(config), str(session))
     run(_tool("cr-filter-operators"), str(session), str(config))
     run(_tool("cr-filter-pragma"), str(session))
@@ -284,6 +345,7 @@ def _run(targets: list[Target], jobs: int) -> list[dict]:
         for index in range(min(jobs, len(targets))):
             workdir = Path(scratch) / f"worker-{index}"
             _copy_tree(workdir)
+            _warm(workdir, targets)
             workdirs.append(workdir)
 
         def work(workdir: Path) -> list[dict]:
