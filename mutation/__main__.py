@@ -89,7 +89,13 @@ SCOPE: tuple[Target, ...] = (
     Target(
         "residency",
         "policy/mm_policies/residency.py",
-        (POLICY_TESTS.format("residency"), POLICY_TESTS.format("governance"), "tests/policy/test_settings_parity.py"),
+        (
+            POLICY_TESTS.format("residency"),
+            POLICY_TESTS.format("residency_messages"),
+            POLICY_TESTS.format("residency_grafana"),
+            POLICY_TESTS.format("governance"),
+            "tests/policy/test_settings_parity.py",
+        ),
     ),
     Target(
         "retention",
