@@ -105,6 +105,15 @@ def test_a_retention_that_is_no_positive_number_of_days_is_refused_as_such() -> 
     assert "found 1; is below the dev minimum; allowed: at least 7 days" in message
 
 
+# --- Sentry's error alert --------------------------------------------------------------------------------------------
+
+
+def test_an_error_alert_needs_positive_thresholds_with_warning_below_critical() -> None:
+    message = refusal(stack("prod", sentry={"alerts": {"errors": {"critical": 0}}}), "prod")
+    assert f"{KEY}:sentry.alerts.errors.critical: found 0; input should be greater than 0" in message
+    assert accepted(stack("prod", sentry={"alerts": {"errors": {"warning": 1, "critical": 2}}}), "prod")
+
+
 # --- monitoring: how often each environment is checked -----------------------------------------------------------
 
 
