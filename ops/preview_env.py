@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ops.common import OperatorError, require_env
-from ops.preview.environment import Outcome, PreviewEnvironment, ProdStack, Refused
+from ops.isolation import Refused, load_stacks
+from ops.preview.environment import Outcome, PreviewEnvironment
 from ops.preview.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
 from ops.preview.neon import Neon, wait_seconds
 from ops.preview.vercel import DEFAULT_BASE_URL as VERCEL_DEFAULT_BASE_URL
@@ -128,32 +129,18 @@ def _git_branch(text: str) -> str:
 def load_settings(stack: str):
     """The stack's settings, and where every prod stack's resources are (to refuse credentials reaching them)."""
     from components.errors import ConfigError
-    from components.settings import PREVIEW_ENVIRONMENTS, settings_from_stack_config
-    from stack_config import Project, ProjectError
+    from components.settings import PREVIEW_ENVIRONMENTS
+    from stack_config import ProjectError
 
     try:
-        project = Project.load(ROOT)
-        settings = settings_from_stack_config(project.stack_config(stack).values, stack)
+        settings, prod = load_stacks(ROOT, stack)
         if not settings.builds_previews:
             raise OperatorError(
                 f"--stack: found {stack!r} (environment {settings.environment}); its Vercel projects build no "
                 f"previews; allowed: a stack whose environment is {' or '.join(PREVIEW_ENVIRONMENTS)}",
                 EXIT_USAGE,
             )
-        prod = []
-        for other in project.stacks():
-            other_settings = settings_from_stack_config(project.stack_config(other).values, other)
-            if other_settings.environment == "prod":
-                prod.append(
-                    ProdStack(
-                        other,
-                        other_settings.neon.project_name,
-                        other_settings.neon.org_id,
-                        other_settings.vercel.team,
-                        tuple(site.name for _, site in other_settings.vercel.sites.items()),
-                    )
-                )
-    except (ProjectError, ConfigError) as error:
+    except (ProjectError, ConfigError, Refused) as error:
         raise OperatorError(str(error), EXIT_USAGE) from None
     return settings, prod
 
