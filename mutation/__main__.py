@@ -35,6 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from exit_codes import run_command
+
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"
 SESSIONS = REPORTS / "mutation"  # each finished target's cosmic-ray session, for --collect
@@ -416,4 +418,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main, "mutation")
