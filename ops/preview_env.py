@@ -19,20 +19,22 @@ Credentials: NEON_API_KEY, VERCEL_API_TOKEN (dev only). Base URLs: NEON_API_BASE
 Exit codes: 0 done (or nothing to do); 1 failed before changing anything (a vendor error, printed);
 2 refused or a usage error: arguments, stack configuration, missing or prod-capable credentials, a Neon
 project outside Australia, a branch the command does not own; nothing was changed; 3 failed part-way:
-run the same command again, it resumes.
+run the same command again, it resumes (a bug too: one message, its redacted traceback in a file); 130
+Ctrl-C and 143 SIGTERM, saying to run it again (exit_codes.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
 import sys
-import traceback
 from pathlib import Path
 from typing import TextIO
 
+import exit_codes
 from ops.common import OperatorError, require_env
 from ops.isolation import Refused, load_stacks
 from ops.preview.environment import Outcome, PreviewEnvironment
@@ -209,18 +211,21 @@ def comment(outcome: Outcome) -> str:
 def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:
     args = parse_args(argv)
     console = Console()
+    forget = exit_codes.on_interrupt(
+        lambda: console.fail("interrupted; run the same command again: it resumes where it stopped")
+    )
     try:
         outcome = run(args, console, dict(os.environ if environ is None else environ))
     except OperatorError as error:
         console.fail(str(error))
         return error.exit_code
-    except KeyboardInterrupt:
-        console.fail("interrupted; run the same command again: it resumes where it stopped")
+    except Exception as error:  # a bug in this command: one message, its traceback (redacted) in a file
+        scrub = functools.partial(redact, secrets=console.secrets)
+        message = exit_codes.internal_error("preview_env", error, scrub)
+        console.fail(f"{message}. Run the same command again: it resumes where it stopped")
         return EXIT_PART_WAY
-    except Exception:  # a bug in this command: its traceback, redacted like all output
-        console.fail("internal error (a bug in this command):\n" + traceback.format_exc().rstrip())
-        console.fail("run the same command again: it resumes where it stopped")
-        return EXIT_PART_WAY
+    finally:
+        forget()
     if args.report:
         args.report.write_text(json.dumps(outcome.report, indent=2) + "\n", encoding="utf-8")
     if getattr(args, "comment", None):
@@ -231,4 +236,4 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_codes.run_command(main, "preview_env")
