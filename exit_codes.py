@@ -17,10 +17,11 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Final, NoReturn
 
 OK: Final = 0
@@ -31,11 +32,15 @@ TERMINATED: Final = 128 + signal.SIGTERM
 
 
 _CLEAN_UPS: list[Callable[[], None]] = []
+_CHILD: subprocess.Popen | None = None  # a process that must finish before the command leaves
+_DEFERRED: int | None = None  # the first signal received while it ran
 
 
-def on_interrupt(clean_up: Callable[[], None]) -> None:
-    """Have `clean_up` run when Ctrl-C or SIGTERM ends the command (e.g. kill the processes it started)."""
+def on_interrupt(clean_up: Callable[[], None]) -> Callable[[], None]:
+    """Have `clean_up` run when Ctrl-C or SIGTERM ends the command (e.g. kill the processes it started, say
+    where a half-done operation stands). Returns what unregisters it, for a step that is over."""
     _CLEAN_UPS.append(clean_up)
+    return lambda: _CLEAN_UPS.remove(clean_up) if clean_up in _CLEAN_UPS else None
 
 
 def _interrupted(signum: int, frame: object) -> None:
@@ -45,10 +50,34 @@ def _interrupted(signum: int, frame: object) -> None:
     be: half way through taking a lock that a worker thread then waits for, or inside SDK code that
     swallows it. Leaving from here is the one way that is quiet and never hangs.
     """
+    global _DEFERRED
+    if _CHILD is not None and _CHILD.poll() is None:
+        _DEFERRED = _DEFERRED or signum
+        with contextlib.suppress(OSError):
+            _CHILD.send_signal(signum)
+        return
     for clean_up in _CLEAN_UPS:
         with contextlib.suppress(Exception):
             clean_up()
     os._exit(128 + signum)
+
+
+@contextlib.contextmanager
+def passing_interrupts_to(process: subprocess.Popen) -> Iterator[None]:
+    """While `process` runs, Ctrl-C and SIGTERM are passed on to it, each as received, and the command lets
+    it finish (`pulumi` cancels an update cleanly and releases the stack's lock), then exits 130 or 143.
+
+    Start `process` in its own session (`start_new_session=True`): a terminal's Ctrl-C then reaches it once,
+    through this command, and not a second time directly (a second Ctrl-C makes `pulumi` stop at once).
+    """
+    global _CHILD, _DEFERRED
+    _CHILD, _DEFERRED = process, None
+    try:
+        yield
+    finally:
+        _CHILD = None
+    if _DEFERRED is not None:
+        raise SystemExit(128 + _DEFERRED)
 
 
 def run_command(main: Callable[[], int], prog: str) -> NoReturn:
@@ -59,22 +88,24 @@ def run_command(main: Callable[[], int], prog: str) -> NoReturn:
         code = main()
     except Exception as error:  # a bug: one message for the user, the traceback for whoever fixes it
         code = USAGE
-        print(f"{prog}: internal error: {_crash_summary(error)}", file=sys.stderr)
+        print(internal_error(prog, error), file=sys.stderr)
     with contextlib.suppress(BrokenPipeError, OSError, ValueError):  # `| head`: the reader left
         sys.stdout.flush()
     sys.exit(code)
 
 
-def _crash_summary(error: Exception) -> str:
-    """Where it failed, and the file that holds the traceback; never the exception's text, which may hold
-    a value the user would not want printed (a credential, a secret configuration value)."""
+def internal_error(prog: str, error: Exception, scrub: Callable[[str], str] = str) -> str:
+    """The one message for a bug: where it failed, and the file that holds the traceback; never the
+    exception's text, which may hold a value the user would not want printed (a credential, a secret
+    configuration value). `scrub` redacts what the command knows to be secret from the saved traceback."""
     frames = traceback.extract_tb(error.__traceback__)
     where = f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
-    summary = f"{type(error).__name__}{where}; this is a bug in the tool, not a mistake in your input"
+    summary = f"{prog}: internal error: {type(error).__name__}{where}"
+    summary += "; this is a bug in the tool, not a mistake in your input"
     try:
         descriptor, path = tempfile.mkstemp(prefix="crash-", suffix=".txt")
         with os.fdopen(descriptor, "w", encoding="utf-8") as report:
-            report.write("".join(traceback.format_exception(error)))
+            report.write(scrub("".join(traceback.format_exception(error))))
     except OSError:
         return summary
     return f"{summary}. Its traceback (readable only by you) is in {path}"

@@ -1,7 +1,6 @@
-"""`python -m compliance`: see compliance/cli.py."""
-
-import sys
+"""`python -m compliance`: see compliance/cli.py; exit codes: exit_codes.py."""
 
 from compliance.cli import main
+from exit_codes import run_command
 
-sys.exit(main())
+run_command(main, "compliance")

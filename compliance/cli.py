@@ -4,16 +4,18 @@
     python -m compliance register append DIFF.json (--pr N | --commit SHA) (--approver LOGIN | --reviews FILE)
     python -m compliance residency REPORT.json [--stack NAME]...
 
-Each command documents its exit codes: 0 done; 1 only for `residency`, a residency violation; 2 a user's
-mistake or a file that cannot be used, named in one message. An unexpected error is one message and exit
-2 too, never a traceback and never 1 (which CI reads as a violation); Ctrl-C exits 130.
+Each command documents its exit codes, within the one convention of exit_codes.py: 0 done; 1 only for
+`residency`, a residency violation; 2 a user's mistake or a file that cannot be used, named in one message.
+A bug is one message and exit 2 too (never a traceback, never 1, which CI reads as a violation); Ctrl-C
+exits 130 and SIGTERM 143 (`run_command` in compliance/__main__.py).
 """
 
 from __future__ import annotations
 
 import sys
 
-EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
+from exit_codes import USAGE as EXIT_USAGE
+
 COMMANDS = {
     "diff": "classified changes between two preflight reports (the pull request comment, the register's input)",
     "register": "append a merged diff's impacting changes to docs/compliance/register.md",
@@ -36,18 +38,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m compliance") -> i
     command = f"{prog} {name}"
     try:
         return _run(name, rest, command)
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
     except BrokenPipeError:  # `... | head`: the reader left, nothing more to say
         sys.stderr.close()
         return 0
-    except Exception as exc:  # a bug: one message, never a traceback, never exit 1
-        print(
-            f"{command.removeprefix('python -m ')}: unexpected error ({type(exc).__name__}: {exc}); "
-            "this is a bug, please report it with the command and its input files",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
 
 
 def _run(name: str, argv: list[str], prog: str) -> int:

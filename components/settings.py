@@ -86,9 +86,12 @@ RetentionPeriod = Literal["1d", "1w", "1m", "2m", "3m", "6m", "1y"]
 
 
 class _Model(BaseModel):
-    """Stack-file objects: camelCase keys, unknown keys refused (they are typos), frozen."""
+    """Stack-file objects: camelCase keys, unknown keys refused (they are typos), frozen.
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+    Only the camelCase spelling is a key: the snake_case field name (`backup_retention_days`) is refused as
+    unknown, so one setting has one spelling in every stack file (no `populate_by_name`)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True)
 
 
 class Tags(BaseModel):
@@ -407,7 +410,7 @@ def stack_environment(stack: str) -> str | None:
     The same rule as the policy pack's `environment.environment_of_stack` (case-insensitive, since the pack
     judges whatever name the engine hands it); tests/policy/test_settings_parity.py keeps the two equal.
     """
-    prefix = stack.rsplit("/", 1)[-1].split("-", 1)[0].lower()
+    prefix = stack.rpartition("/")[2].partition("-")[0].lower()
     return prefix if prefix in ENVIRONMENTS else None
 
 
@@ -419,11 +422,11 @@ def unknown_keys(keys: Iterable[str]) -> list[str]:
         namespace, _, name = key.partition(":")
         if namespace == PROJECT:
             if name not in known:
-                close = difflib.get_close_matches(name, known, n=1)
+                close = difflib.get_close_matches(name, known)  # the best match first
                 hint = f" (did you mean {PROJECT}:{close[0]}?)" if close else ""
                 problems.append(f"{key}: unknown key{hint}; allowed: {', '.join(known)}")
         elif namespace not in OTHER_NAMESPACES:
-            close = difflib.get_close_matches(namespace, (PROJECT, *OTHER_NAMESPACES), n=1)
+            close = difflib.get_close_matches(namespace, (PROJECT, *OTHER_NAMESPACES))
             hint = f" (did you mean {close[0]}?)" if close else ""
             problems.append(
                 f"{key}: unknown namespace {namespace!r}{hint}; allowed: {PROJECT} (this project), "
@@ -524,12 +527,9 @@ GRAFANA_SECRETS: dict[str, str] = {
 def grafana_secret_keys(grafana: Grafana) -> tuple[str, ...]:
     """The Grafana secrets a stack needs: the Cloud token only where the Grafana stack is declared, the
     webhook URL only when a webhook is configured."""
-    keys = ["grafanaStackServiceAccountToken", "grafanaSmAccessToken"]
-    if grafana.declares_stack:
-        keys.insert(0, "grafanaCloudAccessPolicyToken")
-    if grafana.alerting.webhook != "none":
-        keys.append("grafanaAlertWebhookUrl")
-    return tuple(keys)
+    cloud = ("grafanaCloudAccessPolicyToken",) if grafana.declares_stack else ()
+    webhook = ("grafanaAlertWebhookUrl",) if grafana.alerting.webhook != "none" else ()
+    return (*cloud, "grafanaStackServiceAccountToken", "grafanaSmAccessToken", *webhook)
 
 
 @dataclass(frozen=True)

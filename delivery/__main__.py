@@ -1,7 +1,6 @@
-"""`python -m delivery`: see delivery/cli.py."""
-
-import sys
+"""`python -m delivery`: see delivery/cli.py; exit codes: exit_codes.py."""
 
 from delivery.cli import main
+from exit_codes import run_command
 
-sys.exit(main())
+run_command(main, "delivery")

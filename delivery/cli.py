@@ -12,7 +12,8 @@
 Exit codes: preview and up return the CLI's verdict (0 passed, 1 failed); drift returns 0 for clean and
 for drift (the status is in DIR/result.json and on GITHUB_OUTPUT) and 1 when the check itself failed;
 compare returns 1 when the plans differ, and codeowners --check when CODEOWNERS is stale; 2 means the
-command was used wrongly or an input is unreadable.
+command was used wrongly, an input is unreadable, or a bug (one message; exit_codes.py); Ctrl-C 130 and
+SIGTERM 143, after passing the signal to `pulumi` once and letting it cancel cleanly.
 """
 
 from __future__ import annotations

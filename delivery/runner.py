@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from delivery import digest
+from exit_codes import passing_interrupts_to
 
 POLICY_PACK = "policy"
 QUIET = ("--non-interactive", "--color", "never", "--suppress-outputs", "--suppress-progress")
@@ -138,21 +139,26 @@ def up(stack: str, out: Path, root: Path, *, pulumi: str = "pulumi", project: Pa
     return result
 
 
+# The CLI runs in a session of its own: Ctrl-C or SIGTERM reaches it once, passed on by this command, which
+# waits for it to cancel cleanly (and release the stack's lock) before exiting 130 or 143 (exit_codes.py).
 def _tee(cmd: list[str], path: Path, cwd: Path) -> int:
     """Run with stdout and stderr shown in the log as they come, and kept in `path`."""
     print("$ " + " ".join(cmd), flush=True)
     with path.open("w") as kept:
         try:
-            proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            proc = subprocess.Popen(
+                cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+            )
         except OSError as exc:
             kept.write(f"cannot run {cmd[0]}: {exc.strerror}\n")
             print(f"cannot run {cmd[0]}: {exc.strerror}", file=sys.stderr)
             return 127
         assert proc.stdout is not None
-        for line in proc.stdout:
-            sys.stdout.write(line)
-            kept.write(line)
-        return proc.wait()
+        with passing_interrupts_to(proc):
+            for line in proc.stdout:
+                sys.stdout.write(line)
+                kept.write(line)
+            return proc.wait()
 
 
 def _capture(cmd: list[str], stdout: Path, stderr: Path, cwd: Path) -> int:
@@ -160,7 +166,9 @@ def _capture(cmd: list[str], stdout: Path, stderr: Path, cwd: Path) -> int:
     print("$ " + " ".join(cmd), flush=True)
     try:
         with stdout.open("w") as out, stderr.open("w") as err:
-            rc = subprocess.run(cmd, cwd=cwd, stdout=out, stderr=err, text=True, check=False).returncode
+            proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, text=True, start_new_session=True)
+            with passing_interrupts_to(proc):
+                rc = proc.wait()
     except OSError as exc:
         stderr.write_text(f"cannot run {cmd[0]}: {exc.strerror}\n")
         rc = 127

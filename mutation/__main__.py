@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import queue
+import shlex
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from exit_codes import run_command
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"
@@ -52,6 +55,9 @@ class Target:
     name: str
     module: str
     tests: tuple[str, ...]
+    # Whether the tests use pytest-httpserver's fixture (the ops parsers' local vendor servers); the plugin's
+    # import is left out of every other target's test runs.
+    http: bool = False
 
 
 POLICY_TESTS = "tests/policy/test_policy_{}.py"
@@ -59,12 +65,14 @@ SCOPE: tuple[Target, ...] = (
     Target(
         "settings",
         "components/settings.py",
-        # in this order: pytest -x stops at the first failure, and the first file kills most mutants fastest
+        # In this order: pytest -x stops at the first failure, and the first file kills most mutants fastest.
+        # Settings parsed from the real stack files (no program run), then the parity with the pack; the first
+        # file also runs load_settings/load_secrets under Pulumi's mocks, the only code that needs them. The
+        # whole-program tests (test_settings.py, test_secrets.py) cost ~10x as much a mutant and add no kill.
         (
+            "tests/program/test_settings_mutants.py",
             "tests/program/test_settings_rules.py",
             "tests/policy/test_settings_parity.py",
-            "tests/program/test_settings.py",
-            "tests/program/test_secrets.py",
         ),
     ),
     Target("alerting", "policy/mm_policies/alerting.py", (POLICY_TESTS.format("alerting"),)),
@@ -83,7 +91,13 @@ SCOPE: tuple[Target, ...] = (
     Target(
         "residency",
         "policy/mm_policies/residency.py",
-        (POLICY_TESTS.format("residency"), POLICY_TESTS.format("governance"), "tests/policy/test_settings_parity.py"),
+        (
+            POLICY_TESTS.format("residency"),
+            POLICY_TESTS.format("residency_messages"),
+            POLICY_TESTS.format("residency_grafana"),
+            POLICY_TESTS.format("governance"),
+            "tests/policy/test_settings_parity.py",
+        ),
     ),
     Target(
         "retention",
@@ -93,10 +107,13 @@ SCOPE: tuple[Target, ...] = (
     Target("sensitive_env", "policy/mm_policies/sensitive_env.py", (POLICY_TESTS.format("sensitive_env"),)),
     Target("tags", "policy/mm_policies/tags.py", (POLICY_TESTS.format("tags"),)),
     Target(
-        "ops_vercel", "ops/vercel.py", ("tests/ops/test_vendor_answers.py", "tests/ops/test_rotate_neon_password.py")
+        "ops_vercel",
+        "ops/vercel.py",
+        ("tests/ops/test_vendor_answers.py", "tests/ops/test_rotate_neon_password.py"),
+        http=True,
     ),
-    Target("ops_vercel_git", "ops/checks/vercel_git.py", ("tests/ops/test_vendor_answers.py",)),
-    Target("ops_mux", "ops/checks/mux.py", ("tests/ops/test_vendor_answers.py",)),
+    Target("ops_vercel_git", "ops/checks/vercel_git.py", ("tests/ops/test_vendor_answers.py",), http=True),
+    Target("ops_mux", "ops/checks/mux.py", ("tests/ops/test_vendor_answers.py",), http=True),
 )
 
 
@@ -121,15 +138,33 @@ DEFAULT = (
 SIZE = {"settings": 10, "residency": 4, "retention": 2, "environment": 2, "alerting": 2, "props": 2, "tags": 2}
 
 
+def test_command(target: Target, python: str) -> str:
+    """The target's tests in two pytest runs: the first file alone, then (only if it passed) the rest.
+
+    The mutant is killed exactly when some test of the target fails, as with one `pytest -x` over all the files;
+    but most mutants die in the first file, and then the rest is not even collected (collecting the parity
+    tests, which import the pack and hypothesis, costs more than running the first file). Plugins no test
+    here needs are not loaded: hypothesis's (`@given` runs without it) and, outside the ops targets,
+    pytest-httpserver's. The baseline run (`run_target`) shows the command passes on the unmutated tree.
+    """
+    options = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest"]
+    if not target.http:
+        options += ["-p", "no:pytest_httpserver"]
+    first, rest = target.tests[0], target.tests[1:]
+    runs = [shlex.join([python, "-m", "pytest", *options, first])]
+    if rest:
+        runs.append(shlex.join([python, "-m", "pytest", *options, *rest]))
+    return shlex.join(["/bin/sh", "-c", " && ".join(runs)])
+
+
 def _config(target: Target, python: str) -> str:
-    tests = " ".join(target.tests)
     excluded = ", ".join(json.dumps(e) for e in EXCLUDED_OPERATORS)
     return (
         "[cosmic-ray]\n"
         f'module-path = "{target.module}"\n'
         "timeout = 180.0\n"
         "excluded-modules = []\n"
-        f'test-command = "{python} -m pytest -x -q -p no:cacheprovider {tests}"\n'
+        f"test-command = {json.dumps(test_command(target, python))}\n"
         "[cosmic-ray.distributor]\n"
         'name = "local"\n'
         "[cosmic-ray.filters.operators-filter]\n"
@@ -151,6 +186,43 @@ def _copy_tree(destination: Path) -> None:
             shutil.copy2(source, destination / name)
 
 
+def _warm(workdir: Path, targets: list[Target]) -> None:
+    """Compile the copy once, so no mutant's test run compiles the unchanged modules again.
+
+    cosmic-ray runs the tests with PYTHONDONTWRITEBYTECODE, and a fresh copy has no `__pycache__`, so without this
+    every run compiled every project module from source. The byte code is `checked-hash`: Python compares it
+    with the source's hash on every import, so the mutated module is always compiled from its mutated source.
+    Collecting the targets' tests once writes pytest's rewritten test modules the same way (checked by mtime and
+    size; test files are never mutated)."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "checked-hash", "."],
+        cwd=workdir,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    tests = sorted({test for target in targets for test in target.tests})
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *tests],
+        cwd=workdir,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+class BaselineFailed(Exception):
+    """The target's tests fail on the unmutated tree, so every mutant would count as killed."""
+
+
+def _baseline(target: Target, workdir: Path) -> None:
+    command = shlex.split(test_command(target, sys.executable))
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BaselineFailed(
+            f"{target.name}: the tests fail without any mutant ({' '.join(target.tests)}); fix them first:\n"
+            + result.stdout[-3000:]
+        )
+
+
 def _tool(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
@@ -165,6 +237,7 @@ def run_target(target: Target, workdir: Path) -> dict:
     def run(*args: str) -> None:
         subprocess.run(args, cwd=workdir, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
+    _baseline(target, workdir)
     run(_tool("cosmic-ray"), "init", str(config), str(session))
     run(_tool("cr-filter-operators"), str(session), str(config))
     run(_tool("cr-filter-pragma"), str(session))
@@ -280,6 +353,7 @@ def _run(targets: list[Target], jobs: int) -> list[dict]:
         for index in range(min(jobs, len(targets))):
             workdir = Path(scratch) / f"worker-{index}"
             _copy_tree(workdir)
+            _warm(workdir, targets)
             workdirs.append(workdir)
 
         def work(workdir: Path) -> list[dict]:
@@ -344,4 +418,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main, "mutation")

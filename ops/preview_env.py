@@ -19,22 +19,25 @@ Credentials: NEON_API_KEY, VERCEL_API_TOKEN (dev only). Base URLs: NEON_API_BASE
 Exit codes: 0 done (or nothing to do); 1 failed before changing anything (a vendor error, printed);
 2 refused or a usage error: arguments, stack configuration, missing or prod-capable credentials, a Neon
 project outside Australia, a branch the command does not own; nothing was changed; 3 failed part-way:
-run the same command again, it resumes.
+run the same command again, it resumes (a bug too: one message, its redacted traceback in a file); 130
+Ctrl-C and 143 SIGTERM, saying to run it again (exit_codes.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
 import sys
-import traceback
 from pathlib import Path
 from typing import TextIO
 
+import exit_codes
 from ops.common import OperatorError, require_env
-from ops.preview.environment import Outcome, PreviewEnvironment, ProdStack, Refused
+from ops.isolation import Refused, load_stacks
+from ops.preview.environment import Outcome, PreviewEnvironment
 from ops.preview.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
 from ops.preview.neon import Neon, wait_seconds
 from ops.preview.vercel import DEFAULT_BASE_URL as VERCEL_DEFAULT_BASE_URL
@@ -128,32 +131,18 @@ def _git_branch(text: str) -> str:
 def load_settings(stack: str):
     """The stack's settings, and where every prod stack's resources are (to refuse credentials reaching them)."""
     from components.errors import ConfigError
-    from components.settings import PREVIEW_ENVIRONMENTS, settings_from_stack_config
-    from stack_config import Project, ProjectError
+    from components.settings import PREVIEW_ENVIRONMENTS
+    from stack_config import ProjectError
 
     try:
-        project = Project.load(ROOT)
-        settings = settings_from_stack_config(project.stack_config(stack).values, stack)
+        settings, prod = load_stacks(ROOT, stack)
         if not settings.builds_previews:
             raise OperatorError(
                 f"--stack: found {stack!r} (environment {settings.environment}); its Vercel projects build no "
                 f"previews; allowed: a stack whose environment is {' or '.join(PREVIEW_ENVIRONMENTS)}",
                 EXIT_USAGE,
             )
-        prod = []
-        for other in project.stacks():
-            other_settings = settings_from_stack_config(project.stack_config(other).values, other)
-            if other_settings.environment == "prod":
-                prod.append(
-                    ProdStack(
-                        other,
-                        other_settings.neon.project_name,
-                        other_settings.neon.org_id,
-                        other_settings.vercel.team,
-                        tuple(site.name for _, site in other_settings.vercel.sites.items()),
-                    )
-                )
-    except (ProjectError, ConfigError) as error:
+    except (ProjectError, ConfigError, Refused) as error:
         raise OperatorError(str(error), EXIT_USAGE) from None
     return settings, prod
 
@@ -222,18 +211,21 @@ def comment(outcome: Outcome) -> str:
 def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:
     args = parse_args(argv)
     console = Console()
+    forget = exit_codes.on_interrupt(
+        lambda: console.fail("interrupted; run the same command again: it resumes where it stopped")
+    )
     try:
         outcome = run(args, console, dict(os.environ if environ is None else environ))
     except OperatorError as error:
         console.fail(str(error))
         return error.exit_code
-    except KeyboardInterrupt:
-        console.fail("interrupted; run the same command again: it resumes where it stopped")
+    except Exception as error:  # a bug in this command: one message, its traceback (redacted) in a file
+        scrub = functools.partial(redact, secrets=console.secrets)
+        message = exit_codes.internal_error("preview_env", error, scrub)
+        console.fail(f"{message}. Run the same command again: it resumes where it stopped")
         return EXIT_PART_WAY
-    except Exception:  # a bug in this command: its traceback, redacted like all output
-        console.fail("internal error (a bug in this command):\n" + traceback.format_exc().rstrip())
-        console.fail("run the same command again: it resumes where it stopped")
-        return EXIT_PART_WAY
+    finally:
+        forget()
     if args.report:
         args.report.write_text(json.dumps(outcome.report, indent=2) + "\n", encoding="utf-8")
     if getattr(args, "comment", None):
@@ -244,4 +236,4 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_codes.run_command(main, "preview_env")

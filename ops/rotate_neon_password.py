@@ -24,20 +24,23 @@ reading the password back from 1Password after step 3, or resetting again if ste
 password was not saved anywhere). Nothing can be rolled back to the old password: Neon cannot restore
 one, and the old one stops working when the reset's operations finish.
 
-Exit codes: 0 done (or dry run shown); 1 failed before changing anything; 2 usage error (arguments,
-stack, missing credentials, a journal in the way); 3 failed part-way, resume with --resume.
+Exit codes (the convention of exit_codes.py): 0 done (or dry run shown); 1 a vendor refused, before
+anything changed; 2 usage error (arguments, stack, missing credentials, a journal in the way) or a bug
+before anything changed; 3 failed part-way (a bug included), resume with --resume; 130 Ctrl-C and 143
+SIGTERM, after saying where the rotation stands. A bug is one message; its traceback, redacted, is in a
+file readable only by you.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
 import sys
 import tempfile
-import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +49,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+import exit_codes
 from ops.common import OperatorError, require_env
 from ops.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
 from ops.neon import Branch, Neon
@@ -546,16 +550,9 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
     console = Console()
     if not args.all:
         return _guarded(Rotation(args, console, environ), console)
-    discovery = Rotation(args, console, environ)
-    try:
-        roles = discovery.roles_in_state()
-    except OperatorError as error:
-        console.fail(str(error))
-        return error.exit_code
-    except Exception:  # a bug in this command; nothing was changed yet
-        console.fail("internal error (a bug in this command):\n" + traceback.format_exc().rstrip())
-        console.fail("Nothing was changed.")
-        return EXIT_NOTHING_CHANGED
+    roles = _guarded(Rotation(args, console, environ), console, Rotation.roles_in_state)
+    if isinstance(roles, int):  # the look-up failed, saying why; nothing was changed
+        return roles
     console.say(f"Roles whose passwords Pulumi's state holds, rotated in turn: {', '.join(roles)}")
     for role in roles:
         one = argparse.Namespace(**{**vars(args), "role": role, "all": False})
@@ -575,20 +572,24 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
     return EXIT_OK
 
 
-def _guarded(rotation: Rotation, console: Console) -> int:
+def _guarded(rotation: Rotation, console: Console, step: Callable[[Rotation], Any] = Rotation.run) -> Any:
+    """`step` of `rotation` (its exit code, or what it found), or its error's exit code after one message
+    that ends with where the rotation stands. Ctrl-C and SIGTERM say where it stands too, then exit 130 and
+    143 (exit_codes.py); the journal is written whole (a temporary file renamed), so an interrupt never
+    leaves it half-written."""
+    forget = exit_codes.on_interrupt(lambda: console.fail("interrupted. " + rotation._standing()))
     try:
-        return rotation.run()
+        return step(rotation)
     except OperatorError as error:
         console.fail(str(error))
         return error.exit_code
-    except KeyboardInterrupt:
-        console.fail("interrupted. " + rotation._standing())
-        return EXIT_PART_WAY if rotation.journal is not None else EXIT_NOTHING_CHANGED
-    except Exception:  # a bug in this command: its traceback (redacted, as all output) and where things stand
-        console.fail("internal error (a bug in this command):\n" + traceback.format_exc().rstrip())
-        console.fail(rotation._standing())
-        return EXIT_PART_WAY if rotation.journal is not None else EXIT_NOTHING_CHANGED
+    except Exception as error:  # a bug in this command: one message, its traceback (redacted) in a file
+        scrub = functools.partial(redact, secrets=console.secrets)
+        console.fail(f"{exit_codes.internal_error('rotate_neon_password', error, scrub)}. {rotation._standing()}")
+        return EXIT_PART_WAY if rotation.journal is not None else EXIT_USAGE
+    finally:
+        forget()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_codes.run_command(main, "rotate_neon_password")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import account_isolation
 from stack_config import Project, ProjectError
 
 
@@ -31,13 +32,18 @@ def evaluate_report(
     """Every stack evaluated and judged by the pack: the JSON report and the per-stack results (`fork`: see
     `preflight.runner.evaluate`)."""
     # Imported here so that usage errors answer at once; the runner pulls in the Pulumi SDK.
-    from preflight.report import build_report
+    from preflight.report import StackResult, build_report
     from preflight.runner import Progress, evaluate
 
+    # The project-level check, over every stack file (no single stack shows it): a non-prod stack that shares
+    # prod's Vercel team or Sentry organisation is an error of that stack's configuration, not evaluated.
+    shared = account_isolation.problems(project, stacks)
     policy_dir = (policy_pack or default_policy_pack(project.root)).resolve()
     progress = Progress(enabled=sys.stderr.isatty())
-    results = evaluate(project, stacks, policy_dir, progress, fork=fork)
+    evaluated = evaluate(project, [s for s in stacks if s not in shared], policy_dir, progress, fork=fork)
     progress.done()
+    by_stack = {r.name: r for r in evaluated} | {s: StackResult(s, error=m) for s, m in shared.items()}
+    results = [by_stack[stack] for stack in stacks]
     return build_report(project.name, results), results
 
 

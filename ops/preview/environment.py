@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from components.neon_database import postgres_uri
 from components.settings import NEON_AU_REGIONS, Settings
+from ops.isolation import Credentials, ProdStack, Refused, refuse_prod_capable
 from ops.preview.neon import Branch, Endpoint, Neon, Project, rfc3339
 from ops.preview.vercel import Marker, PreviewVariable, Vercel
 from vendor_api import VendorAPIError
@@ -34,10 +35,6 @@ def neon_branch_name(pr: int) -> str:
     return f"{BRANCH_PREFIX}{pr}"
 
 
-class Refused(Exception):
-    """The command will not act (wrong region, a prod-capable credential, a branch it does not own)."""
-
-
 @dataclass
 class Outcome:
     """What a command did, for its output, the pull-request comment and the exit code."""
@@ -45,17 +42,6 @@ class Outcome:
     command: str
     changed: bool = False
     report: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ProdStack:
-    """Where another stack's (prod) resources are, to prove the credentials cannot reach them."""
-
-    stack: str
-    neon_project: str
-    neon_org: str | None
-    vercel_team: str
-    vercel_projects: tuple[str, ...]
 
 
 class PreviewEnvironment:
@@ -79,22 +65,8 @@ class PreviewEnvironment:
 
     def refuse_prod_capable_credentials(self, prod_stacks: Iterable[ProdStack]) -> None:
         """Refuse to run with a credential that can see a prod resource: these jobs run a pull request's
-        preview, and no pull-request job may hold a credential that can read or change prod."""
-        for prod in prod_stacks:
-            if self.neon.find_project(prod.neon_project, prod.neon_org) is not None:
-                raise Refused(
-                    f"NEON_API_KEY can see Neon project {prod.neon_project!r} of stack {prod.stack!r}. Preview "
-                    f"environments run for pull requests and must hold dev credentials only; allowed: a "
-                    f"project-scoped key for {self.settings.neon.project_name!r} (docs/previews.md, 'Credentials')."
-                )
-            visible = [p for p in prod.vercel_projects if self.vercel.project_visible(p, prod.vercel_team)]
-            if visible:
-                raise Refused(
-                    f"VERCEL_API_TOKEN can see Vercel project {visible[0]!r} of stack {prod.stack!r} (team "
-                    f"{prod.vercel_team!r}). Preview environments run for pull requests and must hold dev "
-                    f"credentials only; allowed: a token scoped to a team without prod projects "
-                    f"(docs/previews.md, 'Credentials')."
-                )
+        preview, and no pull-request job may hold a credential that can read or change prod (ops.isolation)."""
+        refuse_prod_capable(Credentials(neon=self.neon, vercel=self.vercel), prod_stacks, self.say)
 
     def _project(self, *, creating: bool) -> Project:
         neon = self.settings.neon

@@ -38,7 +38,7 @@ def _stricter(a: str, b: str) -> str:
 
 def environment_of_stack(stack: str) -> str | None:
     """`dev`, `dev-jane`, `acme/portal/dev` give `dev`; anything else gives None."""
-    base = stack.rsplit("/", 1)[-1].split("-", 1)[0].lower()
+    base = stack.rpartition("/")[2].partition("-")[0].lower()
     return base if base in ENVIRONMENTS else None
 
 

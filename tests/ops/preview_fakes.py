@@ -182,8 +182,14 @@ class FakeNeonBranches(FakeVendor):
 
 @dataclass
 class FakeVercelEnv(FakeVendor):
-    team_slug: str = "motion-mavericks"
+    """A token scoped to the non-prod team (Pulumi.dev.yaml `vercel.team`), unless a test widens its reach:
+    `other_teams` are teams it is scoped to as well (it lists and reads their projects); `other_projects`
+    are single projects of other teams it can read (a project-scoped token), without listing their team."""
+
+    team_slug: str = "motion-mavericks-nonprod"
     projects: set[str] = field(default_factory=lambda: set(DEV_SITES))
+    other_teams: dict[str, set[str]] = field(default_factory=dict)
+    other_projects: dict[str, set[str]] = field(default_factory=dict)
     envs: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # project -> id -> variable
     values: dict[str, str] = field(default_factory=dict)  # env id -> value (never sent back: sensitive)
 
@@ -211,9 +217,11 @@ class FakeVercelEnv(FakeVendor):
         return [e for e in self.envs[project].values() if e["gitBranch"] == git_branch]
 
     def route(self, method: str, path: str, query: dict[str, str], body: Any) -> Response:
-        if query.get("slug") != self.team_slug:
-            return _json({"error": {"code": "forbidden", "message": "not a member of this team"}}, 403)
-        parts = path.strip("/").split("/")
+        team, parts = query.get("slug"), path.strip("/").split("/")
+        if team != self.team_slug:
+            return self._elsewhere(team, method, parts)
+        if parts == ["v10", "projects"] and method == "GET":
+            return _json({"projects": [{"name": p} for p in sorted(self.projects)], "pagination": {"next": None}})
         if len(parts) < 3 or parts[1] != "projects" or parts[2] not in self.projects:
             return _json({"error": {"code": "not_found", "message": "Project not found"}}, 404)
         project, rest = parts[2], parts[3:]
@@ -232,6 +240,18 @@ class FakeVercelEnv(FakeVendor):
             self.values.pop(rest[1], None)
             return _json({"id": rest[1]})
         return _json({"error": {"code": "not_found", "message": "not found"}}, 404)
+
+    def _elsewhere(self, team: str | None, method: str, parts: list[str]) -> Response:
+        """Another team's projects, as far as this token reaches them (GET only: the guard asks nothing else)."""
+        forbidden = _json({"error": {"code": "forbidden", "message": "Not authorized"}}, 403)
+        if method != "GET" or team is None:
+            return forbidden
+        if team in self.other_teams and parts == ["v10", "projects"]:
+            return _json({"projects": [{"name": p} for p in sorted(self.other_teams[team])], "pagination": {}})
+        readable = self.other_teams.get(team, set()) | self.other_projects.get(team, set())
+        if parts[:2] == ["v9", "projects"] and len(parts) == 3 and parts[2] in readable:
+            return _json({"id": f"prj_{parts[2]}", "name": parts[2]})
+        return forbidden
 
     def _upsert(self, project: str, body: dict[str, Any], upsert: bool) -> Response:
         same = next(

@@ -174,6 +174,38 @@ def test_create_as_the_workflow_runs_it(vendors: Vendors) -> None:
     assert_nothing_secret(vendors, result.stdout, result.stderr)
 
 
+def command(vendors: Vendors, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m ops.preview_env ...` as the workflow runs it: from the repository, on the shipped stack files."""
+    return subprocess.run(
+        [sys.executable, "-m", "ops.preview_env", *args],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], **vendors.env()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_create_then_delete_on_the_shipped_dev_stack_with_a_token_of_the_non_prod_team(vendors: Vendors) -> None:
+    """The shipped stack files put dev in `motion-mavericks-nonprod` and prod in `motion-mavericks`; a token of the
+    non-prod team (the fake answers 403 for any other team, as Vercel does) passes the prod check, so the pull
+    request's preview database is made and then removed."""
+    assert "team: motion-mavericks-nonprod" in (ROOT / "Pulumi.dev.yaml").read_text()
+    assert "team: motion-mavericks\n" in (ROOT / "Pulumi.prod.yaml").read_text()
+    created = command(vendors, "create", "--pr", PR, "--branch", GIT_BRANCH, "--stack", "dev")
+    assert created.returncode == 0, created.stdout + created.stderr
+    assert "Vercel: VERCEL_API_TOKEN cannot see team 'motion-mavericks' of stack 'prod'" in created.stdout
+    assert_preview_in_place(vendors)
+    asked_prod = [c for c in vendors.vercel.calls if c.query.get("slug") == "motion-mavericks"]
+    assert {c.method for c in asked_prod} == {"GET"} and asked_prod, "the prod team was asked, read-only"
+
+    deleted = command(vendors, "delete", "--pr", PR, "--branch", GIT_BRANCH, "--stack", "dev")
+    assert deleted.returncode == 0, deleted.stdout + deleted.stderr
+    assert vendors.neon.branch(NAME) is None
+    assert preview_urls(vendors) == {}
+    assert_nothing_secret(vendors, created.stdout, created.stderr, deleted.stdout, deleted.stderr)
+
+
 def test_re_create_on_the_next_push_changes_nothing(vendors: Vendors, capsys) -> None:
     assert create(vendors, capsys)[0] == 0
     before = len(vendors.mutations())
@@ -278,7 +310,7 @@ def test_a_vercel_404_part_way_stops_with_exit_3_then_resumes(vendors: Vendors, 
     vendors.vercel.projects.discard(DEV_SITES[2])
     code, out, err = create(vendors, capsys)
     assert code == 3
-    assert "no Vercel project 'mm-portal-guest-dev' in team 'motion-mavericks'" in err
+    assert "no Vercel project 'mm-portal-guest-dev' in team 'motion-mavericks-nonprod'" in err
     assert "Stopped part-way" in err and "Run the same command again" in err
     vendors.vercel.projects.add(DEV_SITES[2])
     code, out, err = create(vendors, capsys)
@@ -361,12 +393,20 @@ def test_a_neon_project_outside_australia_is_refused(vendors: Vendors, capsys) -
     assert vendors.mutations() == []
 
 
-def test_a_vercel_token_that_sees_prod_is_refused(vendors: Vendors, capsys) -> None:
-    vendors.vercel.projects.update(PROD_SITES)
+def test_a_vercel_token_scoped_to_prods_team_too_is_refused(vendors: Vendors, capsys) -> None:
+    vendors.vercel.other_teams["motion-mavericks"] = set(PROD_SITES)
     for command in ("create", "delete"):
         code, _out, err = run(vendors, capsys, command, "--pr", PR, "--branch", GIT_BRANCH)
         assert code == 2
-        assert "VERCEL_API_TOKEN can see Vercel project 'mm-portal-admin-prod' of stack 'prod'" in err
+        assert "VERCEL_API_TOKEN can see the projects of Vercel team 'motion-mavericks' of stack 'prod'" in err
+    assert vendors.mutations() == []
+
+
+def test_a_vercel_token_that_can_read_one_prod_project_is_refused(vendors: Vendors, capsys) -> None:
+    vendors.vercel.other_projects["motion-mavericks"] = {"mm-portal-guest-prod"}
+    code, _out, err = create(vendors, capsys)
+    assert code == 2
+    assert "VERCEL_API_TOKEN can see Vercel project 'mm-portal-guest-prod' of stack 'prod'" in err
     assert vendors.mutations() == []
 
 

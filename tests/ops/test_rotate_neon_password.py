@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -283,13 +284,20 @@ def test_a_role_the_sites_do_not_use_leaves_vercel_alone(vendors: Vendors, capsy
     assert vendors.vercel.calls == []
 
 
-def test_a_bug_shows_its_traceback_redacted_and_where_the_rotation_stands(vendors: Vendors, capsys) -> None:
+def test_a_bug_is_one_message_and_exit_2_its_traceback_redacted_in_a_file(vendors: Vendors, capsys) -> None:
+    """Exit 1 means a vendor refused; a bug before anything changed is exit 2 (exit_codes.py), never 1."""
     vendors.neon.fail("GET", r"^/projects$", 200, body={"projects": [{"name": "mm-portal-prod"}]})  # no "id"
     code, _, err = run(vendors, capsys, *ARGS)
-    assert code == 1
-    assert "error: internal error (a bug in this command):\nTraceback" in err and "KeyError: 'id'" in err
-    assert "error: Nothing was changed." in err
-    assert NEON_KEY not in err and vendors.mutations() == []
+    assert code == 2
+    [message] = err.splitlines()
+    assert message.startswith("error: rotate_neon_password: internal error: KeyError at ")
+    assert message.endswith(". Nothing was changed.")
+    assert "Traceback" not in err and NEON_KEY not in err and vendors.mutations() == []
+    crash_file = Path(message.split(" is in ", 1)[1].removesuffix(". Nothing was changed."))
+    saved = crash_file.read_text()
+    crash_file.unlink()
+    assert "Traceback" in saved and "KeyError: 'id'" in saved
+    assert NEON_KEY not in saved, "the saved traceback is redacted like everything the command prints"
 
 
 @pytest.mark.parametrize(

@@ -137,7 +137,9 @@ def test_vercel_resources_use_the_stacks_one_provider_for_the_team_and_carry_no_
 ) -> None:
     """Vercel's API takes `teamId` only as an id (`team_...`); the provider alone resolves a slug to it."""
     (provider,) = shipped_run.by_type("pulumi:providers:vercel")
-    assert provider.inputs["team"] == "motion-mavericks"
+    # prod in its own team; dev and staging in the non-prod one (account_isolation, docs/delivery.md)
+    expected = "motion-mavericks" if shipped_run.stack == "prod" else "motion-mavericks-nonprod"
+    assert provider.inputs["team"] == expected
     resources = [r for r in shipped_run.registrations if r.type.startswith("vercel:index/")]
     assert len(resources) > 3
     for resource in resources:
