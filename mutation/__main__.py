@@ -75,11 +75,18 @@ SCOPE: tuple[Target, ...] = (
             "tests/policy/test_settings_parity.py",
         ),
     ),
-    Target("alerting", "policy/mm_policies/alerting.py", (POLICY_TESTS.format("alerting"),)),
+    Target(
+        "alerting", "policy/mm_policies/alerting.py", (POLICY_TESTS.format("alerting"), POLICY_TESTS.format("messages"))
+    ),
     Target(
         "environment",
         "policy/mm_policies/environment.py",
-        (POLICY_TESTS.format("environment"), POLICY_TESTS.format("alerting"), POLICY_TESTS.format("retention")),
+        (
+            POLICY_TESTS.format("environment"),
+            POLICY_TESTS.format("messages"),
+            POLICY_TESTS.format("alerting"),
+            POLICY_TESTS.format("retention"),
+        ),
     ),
     Target(
         "props",
@@ -102,7 +109,7 @@ SCOPE: tuple[Target, ...] = (
     Target(
         "retention",
         "policy/mm_policies/retention.py",
-        (POLICY_TESTS.format("retention"), "tests/policy/test_settings_parity.py"),
+        (POLICY_TESTS.format("retention"), POLICY_TESTS.format("messages"), "tests/policy/test_settings_parity.py"),
     ),
     Target("sensitive_env", "policy/mm_policies/sensitive_env.py", (POLICY_TESTS.format("sensitive_env"),)),
     Target("tags", "policy/mm_policies/tags.py", (POLICY_TESTS.format("tags"),)),
