@@ -61,6 +61,7 @@ class Target:
 
 
 POLICY_TESTS = "tests/policy/test_policy_{}.py"
+VENDOR_ANSWERS, VENDOR_EDGES = "tests/ops/test_vendor_answers.py", "tests/ops/test_vendor_answers_edges.py"
 SCOPE: tuple[Target, ...] = (
     Target(
         "settings",
@@ -116,11 +117,11 @@ SCOPE: tuple[Target, ...] = (
     Target(
         "ops_vercel",
         "ops/vercel.py",
-        ("tests/ops/test_vendor_answers.py", "tests/ops/test_rotate_neon_password.py"),
+        (VENDOR_ANSWERS, VENDOR_EDGES, "tests/ops/test_rotate_neon_password.py"),
         http=True,
     ),
-    Target("ops_vercel_git", "ops/checks/vercel_git.py", ("tests/ops/test_vendor_answers.py",), http=True),
-    Target("ops_mux", "ops/checks/mux.py", ("tests/ops/test_vendor_answers.py",), http=True),
+    Target("ops_vercel_git", "ops/checks/vercel_git.py", (VENDOR_ANSWERS, VENDOR_EDGES), http=True),
+    Target("ops_mux", "ops/checks/mux.py", (VENDOR_ANSWERS, VENDOR_EDGES), http=True),
 )
 
 
