@@ -4,9 +4,11 @@
     venv/bin/python -m mutation --only settings,redis --jobs 1
 
 Each target is one rule module and the tests that exercise it. cosmic-ray writes each mutant into the file
-and runs the target's tests (`pytest -x`); a mutant the tests do not fail on has *survived*: a regression
-that could ship with every test green. cosmic-ray edits files in place, so every worker runs in its own
-throwaway copy of the working tree (`git ls-files`), never in the checkout.
+and runs the target's tests (`pytest -x`; the first file alone, then the rest only if it passed); a mutant
+the tests do not fail on has *survived*: a regression that could ship with every test green. cosmic-ray
+edits files in place, so every worker runs in its own throwaway copy of the working tree (`git ls-files`),
+never in the checkout. Each target's tests first run once unmutated: a target whose tests already fail is
+refused, since every mutant would count as killed.
 
 Operators: cosmic-ray's core set, less the ones that only multiply near-identical mutants (a binary
 operator replaced by each of the ten others; the bitwise and shift operators; identity/membership swapped
