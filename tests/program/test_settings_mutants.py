@@ -112,6 +112,9 @@ def test_an_error_alert_needs_positive_thresholds_with_warning_below_critical() 
     message = refusal(stack("prod", sentry={"alerts": {"errors": {"critical": 0}}}), "prod")
     assert f"{KEY}:sentry.alerts.errors.critical: found 0; input should be greater than 0" in message
     assert accepted(stack("prod", sentry={"alerts": {"errors": {"warning": 1, "critical": 2}}}), "prod")
+    message = refusal(stack("prod", sentry={"alerts": {"errors": {"warning": 60, "critical": 50}}}), "prod")
+    assert "sentry.alerts.errors: found {'timeWindowMinutes': 15, 'warning': 60, 'critical': 50}" in message
+    assert "warning 60 must be below critical 50" in message
 
 
 # --- monitoring: how often each environment is checked -----------------------------------------------------------
