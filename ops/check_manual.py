@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 import exit_codes
-from ops.checks import clerk, mux, resend, sentry_scrubbing, upstash_retention, vercel_git
+from ops.checks import clerk, mux, resend, sentry_scrubbing, upstash_retention, vercel_domains, vercel_git
 from ops.checks.base import FAIL, PASS, SKIPPED, BadSetting, Check, Context, Missing, Result, UnexpectedAnswer
 from vendor_api import VendorAPIError, VendorSettingError
 from vendor_api.http import backoff_factor, deadline_seconds
@@ -33,6 +33,7 @@ CHECKS: tuple[Check, ...] = (
     *mux.CHECKS,
     *clerk.CHECKS,
     *vercel_git.CHECKS,
+    *vercel_domains.CHECKS,
     *sentry_scrubbing.CHECKS,
     *upstash_retention.CHECKS,
 )

@@ -181,3 +181,97 @@ def test_an_environment_chosen_at_run_time_is_refused() -> None:
     assert boundary_violations(changed("drift.yml", chosen_by_input)) == [
         "drift.yml detect (manual run on a branch): environment ${{ inputs.where }} cannot be resolved from the file"
     ]
+
+
+# --- the credential guard runs first, from the base commit, in every pull-request job holding secrets -------
+
+
+def guard_violations(workflows: dict[str, dict[str, Any]]) -> list[str]:
+    found = []
+    for name, wf in sorted(workflows.items()):
+        for run in tb.untrusted_runs(wf["on"]):
+            if not run.from_pull_request:
+                continue
+            for job_id, job in wf["jobs"].items():
+                if tb.may_run(job, run) and tb.environments(job):
+                    found += [f"{name} {job_id}: {problem}" for problem in tb.guard_problems(job)]
+    return found
+
+
+def test_every_pull_request_job_holding_secrets_runs_the_credential_guard_first_from_the_base_commit() -> None:
+    workflows = shipped()
+    assert guard_violations(workflows) == []
+    guarded = {
+        (name, job_id)
+        for name, wf in workflows.items()
+        for job_id, job in wf["jobs"].items()
+        if any(tb.GUARD_COMMAND in str(step.get("run", "")) for step in job.get("steps", []))
+    }
+    assert guarded == {("pull-request.yml", "preview"), ("preview-env.yml", "environment")}
+
+
+def _steps(wf: dict[str, Any], job: str) -> list[dict[str, Any]]:
+    return wf["jobs"][job]["steps"]
+
+
+def _guard_index(wf: dict[str, Any], job: str) -> int:
+    return next(i for i, s in enumerate(_steps(wf, job)) if tb.GUARD_COMMAND in str(s.get("run", "")))
+
+
+def test_a_pull_request_job_without_the_guard_is_refused() -> None:
+    def drop_guard(wf):
+        del _steps(wf, "preview")[_guard_index(wf, "preview")]
+
+    assert guard_violations(changed("pull-request.yml", drop_guard)) == [
+        "pull-request.yml preview: step \"Install the program's and the policy pack's dependencies\" runs a command "
+        "in '.' before the credential guard"
+    ]
+    # A job whose only steps are actions (no command at all) still has to run it.
+    assert tb.guard_problems({"steps": [{"uses": "actions/setup-python@0"}]}) == [
+        "no step runs the credential guard (python -m ops.credential_guard)"
+    ]
+
+
+def test_the_guard_after_the_branchs_code_has_run_is_refused() -> None:
+    def guard_last(wf):
+        steps = _steps(wf, "preview")
+        steps.append(steps.pop(_guard_index(wf, "preview")))
+
+    (problem,) = guard_violations(changed("pull-request.yml", guard_last))
+    assert problem.startswith("pull-request.yml preview: step ")
+    assert "before the credential guard" in problem
+
+
+def test_the_guard_run_from_the_branchs_checkout_is_refused() -> None:
+    def from_branch(wf):
+        steps = _steps(wf, "preview")
+        guard = steps.pop(_guard_index(wf, "preview"))
+        del guard["working-directory"]  # the root: the branch's checkout
+        steps.append(guard)
+        for step in steps[:-1]:  # no other step may hold a secret or run in the branch before it, here
+            if step.get("run"):
+                step["working-directory"] = "base"
+            step.pop("env", None)
+
+    assert guard_violations(changed("pull-request.yml", from_branch)) == [
+        "pull-request.yml preview: the credential guard runs in '.', which is not a checkout of the base commit "
+        "(${{ github.event.pull_request.base.sha }})"
+    ]
+
+
+def test_a_credential_the_guard_is_not_handed_is_refused() -> None:
+    def keep_sentry_from_guard(wf):
+        del _steps(wf, "preview")[_guard_index(wf, "preview")]["env"]["SENTRY_AUTH_TOKEN"]
+
+    assert guard_violations(changed("pull-request.yml", keep_sentry_from_guard)) == [
+        "pull-request.yml preview: the credential guard is not handed SENTRY_AUTH_TOKEN, which later steps use"
+    ]
+
+
+def test_a_preview_database_job_on_the_branchs_code_is_refused() -> None:
+    def branch_checkout(wf):
+        del _steps(wf, "environment")[0]["with"]["ref"]
+
+    (problem,) = guard_violations(changed("preview-env.yml", branch_checkout))
+    assert problem.startswith("preview-env.yml environment: step ")
+    assert "runs a command in '.' before the credential guard" in problem

@@ -240,3 +240,55 @@ class _Parser:
             function = self.FUNCTIONS.get(text)
             return function(*args) if function else UNKNOWN
         return self.context.get(text, UNKNOWN)
+
+
+# --- the credential guard: first, from the reviewed base commit ---------------------------------------
+
+GUARD_COMMAND = "python -m ops.credential_guard"
+BASE_REF = "${{ github.event.pull_request.base.sha }}"
+# The vendor credentials the guard can ask about; a job that uses one must have handed it to the guard.
+GUARDED_SECRETS = ("NEON_API_KEY", "VERCEL_API_TOKEN", "UPSTASH_EMAIL", "UPSTASH_API_KEY", "SENTRY_AUTH_TOKEN")
+SECRET = re.compile(r"\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def _path(value: Any) -> str:
+    return str(value or ".").strip().strip("/") or "."
+
+
+def secrets_of(step: dict[str, Any]) -> set[str]:
+    """The secrets a step receives, by name (from `env:` and `with:`)."""
+    text = " ".join(str(v) for key in ("env", "with") for v in (step.get(key) or {}).values())
+    return set(SECRET.findall(text))
+
+
+def guard_problems(job: dict[str, Any]) -> list[str]:
+    """What keeps a job that holds environment secrets from running the credential guard first: the guard
+    must run from a checkout of the base commit (reviewed code), before any step receives a secret, and
+    before any command runs outside that checkout (a command in the branch's checkout runs the branch's code,
+    e.g. `python -m pip` imports a `pip/` the branch adds); it must be handed every vendor credential the job
+    uses later."""
+    steps = job.get("steps", [])
+    checked_out: dict[str, str] = {}  # path -> the ref last checked out there
+    for index, step in enumerate(steps):
+        uses, run = str(step.get("uses", "")), step.get("run")
+        where = _path(step.get("working-directory"))
+        if uses.startswith("actions/checkout@"):
+            checked_out[_path((step.get("with") or {}).get("path"))] = str((step.get("with") or {}).get("ref", ""))
+            continue
+        if run is not None and GUARD_COMMAND in str(run):
+            problems = []
+            if checked_out.get(where) != BASE_REF:
+                problems.append(
+                    f"the credential guard runs in {where!r}, which is not a checkout of the base commit ({BASE_REF})"
+                )
+            later = set().union(*(secrets_of(s) for s in steps[index + 1 :])) & set(GUARDED_SECRETS)
+            unguarded = sorted(later - secrets_of(step))
+            if unguarded:
+                problems.append(f"the credential guard is not handed {', '.join(unguarded)}, which later steps use")
+            return problems
+        if secrets_of(step):
+            name = step.get("name", uses or "a step")
+            return [f"step {name!r} receives {', '.join(sorted(secrets_of(step)))} before the credential guard runs"]
+        if run is not None and checked_out.get(where) != BASE_REF:
+            return [f"step {step.get('name', 'a run step')!r} runs a command in {where!r} before the credential guard"]
+    return ["no step runs the credential guard (python -m ops.credential_guard)"]

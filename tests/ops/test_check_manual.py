@@ -69,6 +69,28 @@ VERIFIED_RECORDS = [
     {"record": "DKIM", "name": "resend._domainkey", "type": "TXT", "status": "verified"},
 ]
 LINK = {"type": "github", "org": "maverick", "repo": "ai-system", "productionBranch": "main"}
+DOMAINS = {  # Pulumi.prod.yaml: each site's domain
+    SITES[0]: "admin.portal.motionmavericks.com.au",
+    SITES[1]: "agency.portal.motionmavericks.com.au",
+    SITES[2]: "share.portal.motionmavericks.com.au",
+}
+
+
+def project_domain(site: str, domain: str, *, verified: bool = True) -> dict[str, Any]:
+    """`GET /v9/projects/{idOrName}/domains/{domain}` as Vercel answers it (required: name, apexName, projectId,
+    verified; `verification` lists the records still needed while unverified)."""
+    answer: dict[str, Any] = {
+        "name": domain,
+        "apexName": "motionmavericks.com.au",
+        "projectId": f"prj-{site}",
+        "verified": verified,
+    }
+    if not verified:
+        answer["verification"] = [
+            {"type": "TXT", "domain": f"_vercel.{domain}", "value": "vc-domain-verify=fake", "reason": "pending"}
+        ]
+    return answer
+
 
 ANSWERS: dict[str, Any] = {
     "/domains": {"object": "list", "data": [{"id": "d-1", "name": DOMAIN, "status": "verified"}]},
@@ -77,6 +99,7 @@ ANSWERS: dict[str, Any] = {
     "/video/v1/uploads": {"data": [{"id": "up-1", "new_asset_settings": {"playback_policies": ["signed"]}}]},
     "/v1/organization_roles": {"data": [{"key": "org:admin"}, {"key": "org:member"}], "total_count": 2},
     **{f"/v9/projects/{site}": {"id": f"prj-{site}", "name": site, "link": LINK} for site in SITES},
+    **{f"/v9/projects/{site}/domains/{domain}": project_domain(site, domain) for site, domain in DOMAINS.items()},
     "/api/0/organizations/motion-mavericks/": {
         "dataScrubber": True,
         "dataScrubberDefaults": True,
@@ -155,6 +178,7 @@ def test_every_manual_setting_in_place_passes(httpserver: HTTPServer) -> None:
         "mux-upload-settings": "PASS",
         "clerk-roles": "PASS",
         "vercel-git": "PASS",
+        "vercel-domains": "PASS",
         "sentry-scrubbing": "PASS",
         "upstash-backup-retention": "PASS",
     }
@@ -164,7 +188,7 @@ def test_every_manual_setting_in_place_passes(httpserver: HTTPServer) -> None:
         "mm-portal-prod: a daily backup 53 h old is still kept, so retention is over 1 day "
         "(the 3-day setting itself is not in Upstash's API)"
     )
-    assert result.stdout.splitlines()[-1] == "7 checks: 7 passed, 0 failed, 0 skipped"
+    assert result.stdout.splitlines()[-1] == "8 checks: 8 passed, 0 failed, 0 skipped"
     # Read-only, authenticated as each vendor documents it.
     assert {request.method for request, _ in httpserver.log} == {"GET"}
     vercel = next(r for r, _ in httpserver.log if r.path.startswith("/v9/projects/"))
@@ -182,9 +206,10 @@ def test_a_missing_credential_skips_that_check(httpserver: HTTPServer) -> None:
     assert found["mux-signing-keys"] == ("SKIPPED", "Reliability Partner  MUX_TOKEN_ID not set")
     assert found["clerk-roles"] == ("SKIPPED", "Technical Lead       CLERK_SECRET_KEY not set")
     assert found["vercel-git"][1].endswith("VERCEL_API_TOKEN not set")
+    assert found["vercel-domains"][1].endswith("VERCEL_API_TOKEN not set")
     assert found["sentry-scrubbing"][1].endswith("SENTRY_AUTH_TOKEN not set")
     assert found["upstash-backup-retention"][1].endswith("UPSTASH_EMAIL not set")
-    assert result.stdout.splitlines()[-1] == "7 checks: 1 passed, 0 failed, 6 skipped"
+    assert result.stdout.splitlines()[-1] == "8 checks: 1 passed, 0 failed, 7 skipped"
 
 
 def test_an_unverified_dkim_record_fails_naming_it(httpserver: HTTPServer) -> None:
@@ -233,6 +258,43 @@ def test_a_vercel_project_not_found_or_linked_elsewhere_fails(httpserver: HTTPSe
     assert f"{SITES[1]}: linked to 'someone-else/ai-system', expected 'maverick/ai-system'" in reason
     assert f"{SITES[2]}: no such project in team motion-mavericks (not deployed yet?)" in reason
     assert reason.startswith("Technical Lead  ")
+
+
+def test_a_domain_not_verified_in_the_stacks_team_fails_naming_the_record_vercel_asks_for(
+    httpserver: HTTPServer,
+) -> None:
+    site, domain = SITES[2], DOMAINS[SITES[2]]
+    serve(
+        httpserver,
+        **{
+            f"/v9/projects/{site}/domains/{domain}": project_domain(site, domain, verified=False),
+            f"/v9/projects/{SITES[0]}/domains/{DOMAINS[SITES[0]]}": Response('{"error": {}}', status=404),
+        },
+    )
+    result = check_manual(httpserver, "--only", "vercel-domains")
+    assert result.returncode == 1
+    status, reason = lines(result)["vercel-domains"]
+    assert status == "FAIL"
+    assert f"{domain}: not verified in team motion-mavericks; Vercel asks for TXT _vercel.{domain}" in reason
+    assert f"{DOMAINS[SITES[0]]}: not on project {SITES[0]} in team motion-mavericks (not deployed yet?)" in reason
+    assert "vc-domain-verify" not in reason
+
+
+def test_a_non_prod_stacks_domains_are_read_in_the_non_prod_team(httpserver: HTTPServer) -> None:
+    dev = {  # Pulumi.dev.yaml
+        "mm-portal-admin-dev": "admin.dev.portal.motionmavericks.com.au",
+        "mm-portal-agency-dev": "agency.dev.portal.motionmavericks.com.au",
+        "mm-portal-guest-dev": "share.dev.portal.motionmavericks.com.au",
+    }
+    for site, domain in dev.items():
+        httpserver.expect_request(
+            f"/v9/projects/{site}/domains/{domain}", query_string={"slug": "motion-mavericks-nonprod"}
+        ).respond_with_json(project_domain(site, domain))
+    result = check_manual(httpserver, "--only", "vercel-domains", "--stack", "dev")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert lines(result)["vercel-domains"][1].endswith(
+        "verified in team motion-mavericks-nonprod: " + ", ".join(dev.values())
+    )
 
 
 @pytest.mark.parametrize(
