@@ -18,8 +18,11 @@ venv: $(STAMP)
 preflight: $(STAMP)
 	$(PY) -m preflight $(ARGS)
 
+# pytest-xdist: one worker per core (TEST_WORKERS=0 runs in this process, e.g. for a debugger); each idle
+# worker takes tests from a busy one, so a slow file does not leave a core idle. Figures: README "Tests".
+TEST_WORKERS ?= auto
 test: $(STAMP) lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Mutation testing of the rule modules with cosmic-ray: not part of `make test` or CI (it takes about an hour
 # on 2 cores). Scope, operators and the measured kill rate: README "Mutation testing"; ARGS="--only redis".
@@ -52,7 +55,7 @@ format: $(STAMP)
 # `make mutation` installs (pinned in requirements-mutation.txt).
 constraints: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable \
-	  | grep -viE '^(pulumi|pulumi[-_]policy|pulumiverse[-_]sentry|pulumiverse[-_]grafana|pulumiverse[-_]vercel|upstash[-_]pulumi|pulumi[-_]github|pulumi[-_]pulumiservice|pulumi[-_]aws|pydantic|pyyaml|pytest|pytest[-_]httpserver|ruff|jsonschema|check[-_]jsonschema|zizmor|requests|setuptools|hypothesis|codeowners|cmarkgfm)==' \
+	  | grep -viE '^(pulumi|pulumi[-_]policy|pulumiverse[-_]sentry|pulumiverse[-_]grafana|pulumiverse[-_]vercel|upstash[-_]pulumi|pulumi[-_]github|pulumi[-_]pulumiservice|pulumi[-_]aws|pydantic|pyyaml|pytest|pytest[-_]httpserver|pytest[-_]xdist|ruff|jsonschema|check[-_]jsonschema|zizmor|requests|setuptools|hypothesis|codeowners|cmarkgfm)==' \
 	  | grep -viE '^(cosmic[-_]ray|aiohappyeyeballs|aiohttp|aiosignal|anybadge|decorator|exit[-_]codes|frozenlist|gitdb|gitpython|markdown[-_]it[-_]py|mdurl|multidict|parso|propcache|rich|smmap|sqlalchemy|stevedore|toml|yarl|yattag)==' \
 	  | { echo '# Exact versions of every transitive dependency, so a fresh machine installs what was tested.'; \
 	      echo '# Regenerate after changing a pin: make constraints'; cat; } > constraints.txt
