@@ -63,8 +63,9 @@ GRAFANA_AU_PROBES = ("Sydney",)
 # The Australian Synthetic Monitoring API hosts: `synthetic-monitoring-api-au-southeast[-N].grafana.net`
 # (terraform-provider-grafana, internal/resources/cloud/resource_synthetic_monitoring_installation.go).
 GRAFANA_AU_SM_URL = r"^https://synthetic-monitoring-api-au-southeast(-[0-9]+)?\.grafana\.net/?$"
-# Prod is checked at least every minute; Synthetic Monitoring runs a check every 1 s to 1 h.
-GRAFANA_MAX_FREQUENCY_SECONDS = {"dev": 3600, "staging": 3600, "prod": 60}
+# Prod is checked at least every minute. Elsewhere the only bound is Synthetic Monitoring's own (a check every
+# 1 s to 1 h), which `Grafana.check_frequency_seconds` holds for every environment.
+GRAFANA_MAX_FREQUENCY_SECONDS = {"prod": 60}
 
 
 def _australian(allowed: tuple[str, ...]):
@@ -327,8 +328,8 @@ class Settings(_Model):
     @model_validator(mode="after")
     def _monitoring_meets_environment(self) -> Settings:
         grafana = self.grafana
-        most = GRAFANA_MAX_FREQUENCY_SECONDS[self.environment]
-        if grafana.check_frequency_seconds > most:
+        most = GRAFANA_MAX_FREQUENCY_SECONDS.get(self.environment)
+        if most is not None and grafana.check_frequency_seconds > most:
             raise _FieldError(
                 ("grafana", "checkFrequencySeconds"),
                 grafana.check_frequency_seconds,

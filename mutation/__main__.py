@@ -4,9 +4,11 @@
     venv/bin/python -m mutation --only settings,redis --jobs 1
 
 Each target is one rule module and the tests that exercise it. cosmic-ray writes each mutant into the file
-and runs the target's tests (`pytest -x`); a mutant the tests do not fail on has *survived*: a regression
-that could ship with every test green. cosmic-ray edits files in place, so every worker runs in its own
-throwaway copy of the working tree (`git ls-files`), never in the checkout.
+and runs the target's tests (`pytest -x`; the first file alone, then the rest only if it passed); a mutant
+the tests do not fail on has *survived*: a regression that could ship with every test green. cosmic-ray
+edits files in place, so every worker runs in its own throwaway copy of the working tree (`git ls-files`),
+never in the checkout. Each target's tests first run once unmutated: a target whose tests already fail is
+refused, since every mutant would count as killed.
 
 Operators: cosmic-ray's core set, less the ones that only multiply near-identical mutants (a binary
 operator replaced by each of the ten others; the bitwise and shift operators; identity/membership swapped
@@ -61,6 +63,7 @@ class Target:
 
 
 POLICY_TESTS = "tests/policy/test_policy_{}.py"
+VENDOR_ANSWERS, VENDOR_EDGES = "tests/ops/test_vendor_answers.py", "tests/ops/test_vendor_answers_edges.py"
 SCOPE: tuple[Target, ...] = (
     Target(
         "settings",
@@ -75,11 +78,18 @@ SCOPE: tuple[Target, ...] = (
             "tests/policy/test_settings_parity.py",
         ),
     ),
-    Target("alerting", "policy/mm_policies/alerting.py", (POLICY_TESTS.format("alerting"),)),
+    Target(
+        "alerting", "policy/mm_policies/alerting.py", (POLICY_TESTS.format("alerting"), POLICY_TESTS.format("messages"))
+    ),
     Target(
         "environment",
         "policy/mm_policies/environment.py",
-        (POLICY_TESTS.format("environment"), POLICY_TESTS.format("alerting"), POLICY_TESTS.format("retention")),
+        (
+            POLICY_TESTS.format("environment"),
+            POLICY_TESTS.format("messages"),
+            POLICY_TESTS.format("alerting"),
+            POLICY_TESTS.format("retention"),
+        ),
     ),
     Target(
         "props",
@@ -102,18 +112,18 @@ SCOPE: tuple[Target, ...] = (
     Target(
         "retention",
         "policy/mm_policies/retention.py",
-        (POLICY_TESTS.format("retention"), "tests/policy/test_settings_parity.py"),
+        (POLICY_TESTS.format("retention"), POLICY_TESTS.format("messages"), "tests/policy/test_settings_parity.py"),
     ),
     Target("sensitive_env", "policy/mm_policies/sensitive_env.py", (POLICY_TESTS.format("sensitive_env"),)),
     Target("tags", "policy/mm_policies/tags.py", (POLICY_TESTS.format("tags"),)),
     Target(
         "ops_vercel",
         "ops/vercel.py",
-        ("tests/ops/test_vendor_answers.py", "tests/ops/test_rotate_neon_password.py"),
+        (VENDOR_ANSWERS, VENDOR_EDGES, "tests/ops/test_rotate_neon_password.py"),
         http=True,
     ),
-    Target("ops_vercel_git", "ops/checks/vercel_git.py", ("tests/ops/test_vendor_answers.py",), http=True),
-    Target("ops_mux", "ops/checks/mux.py", ("tests/ops/test_vendor_answers.py",), http=True),
+    Target("ops_vercel_git", "ops/checks/vercel_git.py", (VENDOR_ANSWERS, VENDOR_EDGES), http=True),
+    Target("ops_mux", "ops/checks/mux.py", (VENDOR_ANSWERS, VENDOR_EDGES), http=True),
 )
 
 

@@ -56,7 +56,8 @@ class Vercel:
             params=self.team_params,
             not_found=f"no project {project!r} in team {self.team!r}",
         )
-        envs = answer.get("envs", []) if isinstance(answer, dict) else answer or []
+        # Vercel answers an object: `{envs, pagination}`, `{envs}` or `{}` (vercel/sdk FilterProjectEnvsResponseBody).
+        envs = answer.get("envs", []) if isinstance(answer, dict) else []
         return [
             Variable(project, env["id"], env["key"], targets_of(env.get("target")))
             for env in envs

@@ -10,7 +10,17 @@ import datetime
 
 import pytest
 from mm_policies.residency import DEFAULT_EXCEPTIONS, exception_for
-from policy_harness import DROP, UNKNOWN, in_process_pack, messages, upstash_redis
+from policy_harness import (
+    DROP,
+    UNKNOWN,
+    analyze_each,
+    flagged,
+    grafana_provider,
+    in_process_pack,
+    messages,
+    resource,
+    upstash_redis,
+)
 
 RESIDENCY = "au-data-residency"
 
@@ -63,3 +73,28 @@ def test_an_exception_documented_for_one_service_excuses_no_other():
     assert why == "the au-data-residency policy config documents no exception for service 'sentry'"
     assert exception_for({"exceptions": [other]}, "mux", today)[0] == other
     assert exception_for({"exceptions": [{**other, "service": "zendesk"}]}, "sentry", today)[0] is None
+
+
+@pytest.mark.parametrize(
+    ("sm_url", "expected"),
+    [
+        (UNKNOWN, "smUrl is unknown at preview"),
+        (DROP, "smUrl is unset, so the provider talks to Synthetic Monitoring's default (US) API"),
+        (
+            "https://synthetic-monitoring-api.grafana.net",
+            "smUrl is 'https://synthetic-monitoring-api.grafana.net', not an Australian Synthetic Monitoring API",
+        ),
+    ],
+)
+def test_a_grafana_provider_s_synthetic_monitoring_api_is_named_as_found(pack, sm_url, expected):
+    [message] = messages(pack.analyze(grafana_provider("grafana", smUrl=sm_url)), RESIDENCY)
+    assert f'pulumi:providers:grafana "grafana": {expected}' in message
+    assert "; required https://synthetic-monitoring-api-au-southeast[-N].grafana.net" in message
+
+
+def test_only_the_grafana_provider_is_judged_by_its_synthetic_monitoring_api(pack):
+    """Dispatch is by the exact type token: another provider that happens to take an `smUrl` is not Grafana's."""
+    other = resource(
+        "pulumi:providers:pulumiservice", "cloud", {"smUrl": "https://synthetic-monitoring-api.grafana.net"}
+    )
+    assert flagged(analyze_each(pack, [other]), RESIDENCY) == set()

@@ -112,13 +112,17 @@ def test_an_error_alert_needs_positive_thresholds_with_warning_below_critical() 
     message = refusal(stack("prod", sentry={"alerts": {"errors": {"critical": 0}}}), "prod")
     assert f"{KEY}:sentry.alerts.errors.critical: found 0; input should be greater than 0" in message
     assert accepted(stack("prod", sentry={"alerts": {"errors": {"warning": 1, "critical": 2}}}), "prod")
+    message = refusal(stack("prod", sentry={"alerts": {"errors": {"warning": 60, "critical": 50}}}), "prod")
+    assert "sentry.alerts.errors: found {'timeWindowMinutes': 15, 'warning': 60, 'critical': 50}" in message
+    assert "warning 60 must be below critical 50" in message
 
 
 # --- monitoring: how often each environment is checked -----------------------------------------------------------
 
 
 def test_prod_is_checked_at_least_every_minute() -> None:
-    assert accepted(stack("prod", grafana={"checkFrequencySeconds": 60}), "prod")
+    for seconds in (1, 30, 60):
+        assert accepted(stack("prod", grafana={"checkFrequencySeconds": seconds}), "prod")
     message = refusal(stack("prod", grafana={"checkFrequencySeconds": 61}), "prod")
     assert (
         f"{KEY}:grafana.checkFrequencySeconds: found 61; is too slow for prod; allowed: at most 60 seconds "
@@ -346,7 +350,7 @@ def test_each_kind_of_mistake_reads_as_key_found_allowed() -> None:
         stack(
             "prod",
             neon={"orgId": "motion", "postgresVersion": 13, "region": "aws-us-east-1", "plan": DELETE, "suspend": 1},
-            upstash={"budget": "lots"},
+            upstash={"budget": "lots", "prodPack": "sometimes"},
         ),
         "prod",
     )
@@ -356,7 +360,8 @@ def test_each_kind_of_mistake_reads_as_key_found_allowed() -> None:
     assert f"{KEY}:neon.plan: missing; it is required (see README, 'Stack configuration')" in message
     assert f"{KEY}:neon.suspend: unknown key (found 1); allowed keys here: region, plan, projectName" in message
     assert f"{KEY}:upstash.budget: found 'lots'; input should be a valid integer" in message
-    assert message.count("\n  - ") == 6, message
+    assert f"{KEY}:upstash.prodPack: found 'sometimes'; input should be a valid boolean" in message
+    assert message.count("\n  - ") == 7, message
 
 
 def test_a_whole_section_of_the_wrong_type_is_named_at_the_top_level() -> None:
