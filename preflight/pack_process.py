@@ -10,10 +10,13 @@ Two ways to start it, with the same environment, arguments, working directory an
 
 - `spawn`: a fresh interpreter, as the engine does (`PackProcess.launch(..., fork=False)`);
 - `fork`: when the pack runs on this very interpreter (no virtualenv of its own), a child forked from this
-  process, which has imported the SDK and `pulumi.policy` once (`sdk_internals.import_pack_base`), runs
+  process, which has imported the SDK and `pulumi.policy` once (`preflight/runner.py`), runs
   `pulumi.policy`'s `__main__` fresh, so the pack's code and its binding to the stack are its own. It is
   what makes many stacks cheap: each pack skips the second of SDK imports. The preflight forks before it
   starts any thread or imports the program.
+
+The stack worker the preflight forks later (`preflight.children`) borrows its stack's pack: it reads the
+port, asks for the verdict and kills the pack; the process that started the pack reaps it (`stop()`).
 
 Either way the pack runs in its own session (a Ctrl-C at the terminal is the preflight's to handle, not
 the pack's), and a forked pack is killed by the kernel if the preflight dies without stopping it.
@@ -27,7 +30,7 @@ starts using it.
 from __future__ import annotations
 
 import contextlib
-import ctypes
+import gc
 import io
 import os
 import queue
@@ -38,33 +41,18 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 import yaml
 
-import exit_codes
+from preflight import children
+from preflight.children import ForkedChild
 from stack_config import config_env
 
 _STDERR_TAIL: Final = 4000
 _HOST_VARIABLES: Final = frozenset({"PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_ORGANIZATION", "PULUMI_DRY_RUN"})
-_PR_SET_PDEATHSIG: Final = 1  # linux/prctl.h
-
-
-# Every pack this process started and has not stopped, by pid: killed at once on Ctrl-C or SIGTERM.
-_RUNNING: dict[int, subprocess.Popen[bytes] | _ForkedChild] = {}
-
-
-def _kill_running() -> None:
-    for process in list(_RUNNING.values()):
-        process.kill()
-        with contextlib.suppress(ChildProcessError, OSError):
-            os.waitpid(process.pid, 0)
-
-
-exit_codes.on_interrupt(_kill_running)
 
 
 class AnalyzerHostError(RuntimeError):
@@ -138,31 +126,6 @@ class EngineAddress:
         self._socket.close()
 
 
-class _ForkedChild:
-    """The part of `subprocess.Popen` a pack process needs, for a child forked from this process."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.returncode: int | None = None
-
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
-
-    def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-
-    def wait(self, timeout: float | None = None) -> int:
-        if self.returncode is None:
-            _, status = os.waitpid(self.pid, 0)
-            self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
-
-
 def _drain(stream: Any, sink: list[str], first_line: queue.Queue[str] | None = None) -> None:
     for index, raw in enumerate(iter(stream.readline, b"")):
         line = raw.decode("utf-8", errors="replace")
@@ -188,7 +151,7 @@ class PackProcess:
         organization: str | None,
         dry_run: bool,
         pack_version: str,
-        process: subprocess.Popen[bytes] | _ForkedChild,
+        process: subprocess.Popen[bytes] | ForkedChild,
         stdout: Any,
         stderr: Any,
         engine: EngineAddress,
@@ -205,7 +168,8 @@ class PackProcess:
         self.engine_address = engine.address
         self._engine = engine
         self._process = process
-        _RUNNING[process.pid] = process
+        self._owner = os.getpid()  # a worker forked from the owner may borrow the pack: see stop()
+        children.track(process)
         self._stdout: list[str] = []
         self._stderr: list[str] = []
         self._first_line: queue.Queue[str] = queue.Queue()
@@ -326,11 +290,18 @@ class PackProcess:
         return self._engine.dialled()
 
     def stop(self) -> None:
-        """Kill the pack and collect its output. It keeps no state, so a graceful shutdown buys nothing."""
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait(timeout=10)
-        _RUNNING.pop(self._process.pid, None)
+        """Kill the pack and collect its output. It keeps no state, so a graceful shutdown buys nothing.
+
+        In a stack worker that borrowed the pack (forked from the process that started it), the pack is
+        killed and its output read; the process that started it collects its exit status."""
+        if os.getpid() != self._owner:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._process.pid, signal.SIGKILL)
+        else:
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.wait(timeout=10)
+            children.collected(self._process.pid)
         if not self._started:  # never read: close the pipes, nothing waits on them
             self._started = True
             for thread in self._threads:
@@ -340,59 +311,38 @@ class PackProcess:
         self._engine.close()
 
 
-def _fork_pack(policy_dir: Path, env: dict[str, str], arguments: list[str]) -> tuple[_ForkedChild, Any, Any]:
+def _fork_pack(policy_dir: Path, env: dict[str, str], arguments: list[str]) -> tuple[ForkedChild, Any, Any]:
     """Fork a child that runs `python -u -m pulumi.policy <arguments>` as the engine would start it."""
     stdout_read, stdout_write = os.pipe()
     stderr_read, stderr_write = os.pipe()
-    for stream in (sys.stdout, sys.stderr):  # nothing of ours may be written twice by the child
-        with contextlib.suppress(Exception):
-            stream.flush()
-    pid = os.fork()
-    if pid:
-        os.close(stdout_write)
-        os.close(stderr_write)
-        return _ForkedChild(pid), os.fdopen(stdout_read, "rb"), os.fdopen(stderr_read, "rb")
-    _run_pack(policy_dir, env, arguments, stdout_write, stderr_write)  # never returns
+    process = children.fork(lambda: _run_pack(policy_dir, env, arguments, stdout_write, stderr_write))
+    os.close(stdout_write)
+    os.close(stderr_write)
+    return process, os.fdopen(stdout_read, "rb"), os.fdopen(stderr_read, "rb")
 
 
-def _run_pack(policy_dir: Path, env: dict[str, str], arguments: list[str], stdout: int, stderr: int) -> None:
-    """In the forked child: become the process the engine would have started, then run the pack.
-
-    It never returns into the preflight's code: it ends with `os._exit`, so none of the preflight's exit
-    handlers or buffers run twice.
-    """
-    code = 1
-    try:
-        os.setsid()  # a terminal's Ctrl-C is for the preflight, which stops its packs itself
-        with contextlib.suppress(Exception):  # Linux: die with the preflight, even if it is killed
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() == 1:  # the preflight died before prctl: nobody will read this pack
-            os._exit(1)
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.dup2(stdout, 1)
-        os.dup2(stderr, 2)
-        os.closerange(3, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024)
-        for number in (signal.SIGTERM, signal.SIGPIPE):
-            signal.signal(number, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        # `python -u`: unbuffered binary stdout and stderr, as the engine runs the pack.
-        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
-        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
-        os.chdir(policy_dir)
-        os.environ.clear()
-        os.environ.update(env)
-        sys.argv = ["-m", *arguments]
-        sys.path[0] = str(policy_dir)  # `python -m` puts the working directory first
-        runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    except BaseException:
-        with contextlib.suppress(Exception):
-            traceback.print_exc()
-    finally:
-        os._exit(code)
+def _run_pack(policy_dir: Path, env: dict[str, str], arguments: list[str], stdout: int, stderr: int) -> int:
+    """In the forked child: become the process the engine would have started, then run the pack."""
+    gc.enable()  # as in a fresh interpreter (the preflight runs without it: see preflight/__main__.py)
+    os.setsid()  # a terminal's Ctrl-C is for the preflight, which stops its packs itself
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(stdout, 1)
+    os.dup2(stderr, 2)
+    os.closerange(3, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024)
+    for number in (signal.SIGTERM, signal.SIGPIPE):
+        signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # `python -u`: unbuffered binary stdout and stderr, as the engine runs the pack.
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
+    os.chdir(policy_dir)
+    os.environ.clear()
+    os.environ.update(env)
+    sys.argv = ["-m", *arguments]
+    sys.path[0] = str(policy_dir)  # `python -m` puts the working directory first
+    runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
+    return 0
 
 
 def _tail(lines: Sequence[str]) -> str:

@@ -1,23 +1,28 @@
 """Evaluate stacks: every program under the mock monitor, each judged by its own pack.
 
 How it runs, and why it is fast (README, "How it runs"): the stack files are read first (no SDK needed, so
-a broken one answers at once). Then this process imports the SDK and the policy SDK, once, and forks one
-pack per stack from itself (`PackProcess.launch(fork=True)`): each child runs `pulumi.policy`'s
-`__main__` fresh with exactly the engine's environment and arguments, so it costs a pack's own code, not
-another second of SDK imports. Only then are the program's modules imported and threads started. The
-programs run one after another in this process, each in a fresh context; as each finishes, a thread
-drives its pack over the Analyzer protocol, so the packs judge in their processes, on the other core,
-while the next program runs. After each program, what is alive is frozen out of the collector's reach.
+a broken one answers at once). This process runs without the cyclic garbage collector (a short batch; see
+`preflight/__main__.py`). It imports the SDK and the policy SDK once and forks one pack per stack from
+itself (`PackProcess.launch(fork=True)`): each child runs `pulumi.policy`'s `__main__` fresh with exactly
+the engine's environment and arguments, so it costs a pack's own code, not another second of SDK imports.
+Then the first stack's program runs here, which imports the program's modules and the provider modules it
+uses, once. From this warm process one worker per stack is forked (`children.in_workers`, a few at a
+time): the first stack's worker asks its pack for the verdict; every other worker runs its stack's
+program, a fresh deployment in a fresh context, then asks its pack. So the programs and the packs run side
+by side on every core, and this process never speaks gRPC (which a process must not have started before
+it forks). Each worker hands its stack's result back through a pipe.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
-import signal
+import os
 import sys
 import threading
 import traceback
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,8 +32,6 @@ from stack_config import Project, ProjectError, StackConfig
 if TYPE_CHECKING:
     from preflight.pack_process import PackProcess
     from preflight.registrations import ProgramRun
-
-_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class Progress:
@@ -75,10 +78,11 @@ def evaluate(
     import pulumi.runtime  # noqa: F401 - the pack base: what every pack imports first, imported once
     import pulumi_policy  # noqa: F401
 
+    from preflight.children import in_workers
     from preflight.pack_process import AnalyzerHostError, PackProcess
 
+    gc.freeze()  # the packs forked below collect their own garbage, never walking (or copying) what they share
     packs: dict[str, PackProcess] = {}
-    judges: ThreadPoolExecutor | None = None
     try:
         for stack, config in configs.items():
             progress.update(stack, "starting")
@@ -91,38 +95,51 @@ def evaluate(
                 progress.update(stack, "error")
         if not packs:
             return [results[stack] for stack in stacks]
-        # Signals go to the main thread only: the judges (and the threads they start) hold them back.
-        judges = ThreadPoolExecutor(
-            max_workers=len(packs),
-            thread_name_prefix="judge",
-            initializer=signal.pthread_sigmask,
-            initargs=(signal.SIG_BLOCK, _SIGNALS),
-        )
-        verdicts: dict[str, Future[None]] = {}
-        for stack, pack in packs.items():
+        first, *rest = packs
+        # The first program runs here: it imports the program's modules (and the providers' modules it
+        # uses) into this process, once, for every worker forked from it below.
+        progress.update(first, "running")
+        run = _run(project, configs[first], results[first])
+        import jsonschema  # noqa: F401 - what every worker's judging needs (policy config), imported once
+
+        import preflight.judge  # noqa: F401
+
+        tasks: dict[str, Callable[[], StackResult]] = {}
+        if run is None:
+            progress.update(first, "error")
+        else:
+            tasks[first] = partial(_judge, packs[first], policy_dir, run, results[first])
+        for stack in rest:
             progress.update(stack, "running")
-            run = _run(project, configs[stack], results[stack])
-            # What is alive now (the SDK, the program's modules, finished runs) lives to the end: frozen, the
-            # collector never walks it again. Measured: a fifth less CPU over twelve program runs.
-            gc.freeze()
-            if run is None:
-                pack.stop()
-                progress.update(stack, "error")
-                continue
-            verdicts[stack] = judges.submit(_judge, pack, policy_dir, run, results[stack], progress)
-        pending = set(verdicts.values())
-        while pending:  # in short waits: a signal's handler runs in this thread, between waits at the latest
-            _, pending = wait(pending, timeout=0.2)
-    finally:
-        for pack in packs.values():  # Ctrl-C and SIGTERM are exit_codes' to handle: they kill the packs at once
+            tasks[stack] = partial(_run_and_judge, project, configs[stack], packs[stack], policy_dir, results[stack])
+        with contextlib.closing(in_workers(tasks, limit=(os.cpu_count() or 1) + 1)) as verdicts:
+            for stack, result, code in verdicts:
+                packs[stack].stop()
+                results[stack] = result or _lost(results[stack], code)
+                progress.update(stack, results[stack].status)
+    finally:  # Ctrl-C and SIGTERM are exit_codes' to handle: they kill every child at once
+        for pack in packs.values():
             pack.stop()
-        if judges is not None:  # done, or a failure above: then a judge may still wait on a pack now gone
-            judges.shutdown(wait=False, cancel_futures=True)
     return [results[stack] for stack in stacks]
 
 
-def _judge(pack: PackProcess, policy_dir: Path, run: ProgramRun, result: StackResult, progress: Progress) -> None:
-    """In a thread: the pack's verdict on what the program registered."""
+def _lost(result: StackResult, code: int) -> StackResult:
+    result.error = f"the preflight's worker for this stack ended without a verdict (exit code {code})"
+    return result
+
+
+def _run_and_judge(
+    project: Project, config: StackConfig, pack: PackProcess, policy_dir: Path, result: StackResult
+) -> StackResult:
+    """In a worker: the stack's program, then its pack's verdict."""
+    run = _run(project, config, result)
+    if run is None:
+        return result
+    return _judge(pack, policy_dir, run, result)
+
+
+def _judge(pack: PackProcess, policy_dir: Path, run: ProgramRun, result: StackResult) -> StackResult:
+    """In a worker: the pack's verdict on what the program registered."""
     from preflight.judge import judge
     from preflight.pack_process import AnalyzerHostError
 
@@ -135,7 +152,7 @@ def _judge(pack: PackProcess, policy_dir: Path, run: ProgramRun, result: StackRe
     except Exception as exc:  # a bug in the preflight, reported on the stack it broke
         result.error = f"the preflight failed while judging: {type(exc).__name__}: {exc}"
     result.put_in_order()
-    progress.update(result.name, result.status)
+    return result
 
 
 def _run(project: Project, config: StackConfig, result: StackResult) -> ProgramRun | None:
