@@ -4,12 +4,15 @@
 - 1: done, and it found a problem: mandatory policy violations, a failed check, a vendor that refused.
 - 2: not done: the input was wrong (arguments, a stack file, a report), a stack could not be evaluated,
   or the tool itself failed (a bug: one message, its traceback in a file).
-- 3 to 9: command-specific, documented by the command (`ops.rotate_neon_password`: stopped part-way).
-- 130: interrupted by Ctrl-C (128 + SIGINT); 143: terminated by SIGTERM (128 + SIGTERM). Quietly, and
-  every process the tool started is gone.
+- 3 to 9: command-specific, documented by the command (`ops.rotate_neon_password`, `ops.preview_env`:
+  stopped part-way, a bug there included; run again).
+- 130: interrupted by Ctrl-C (128 + SIGINT); 143: terminated by SIGTERM (128 + SIGTERM). Quietly (or one
+  line saying where a half-done operation stands, from an `on_interrupt` clean-up), and every process the
+  tool started is gone, or has been let finish (`passing_interrupts_to`).
 
 CI reads 1 as "the change is refused" and anything else non-zero as "the check did not run", so a crash
-must never exit 1.
+must never exit 1. The table for users: README "Exit codes"; every command is held to it by
+tests/test_exit_codes.py.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 import account_isolation
 from stack_config import Project
 from tests.support.commands import preflight
@@ -43,15 +45,34 @@ def test_dev_in_prods_vercel_team_is_refused_naming_stack_key_value_and_what_is_
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_staging_in_prods_sentry_organisation_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("stack", "old", "new", "expected"),
+    [
+        (
+            "staging",
+            DEV_ORG,
+            "    organization: motion-mavericks\n",
+            "sentry.organization: found 'motion-mavericks' in Pulumi.staging.yaml, the Sentry organisation of stack "
+            "'prod'; allowed: a Sentry organisation of its own for non-prod",
+        ),
+        (  # offline nothing tells whether a slug and an id name the same team
+            "dev",
+            DEV_TEAM,
+            "    team: team_FAKEFIXTUREnonprod01\n",
+            "vercel.team: found 'team_FAKEFIXTUREnonprod01' in Pulumi.dev.yaml and 'motion-mavericks' in "
+            "Pulumi.prod.yaml, one a team id and the other a slug",
+        ),
+    ],
+    ids=["staging-in-prods-sentry-organisation", "a-team-id-against-a-slug"],
+)
+def test_a_shared_or_undecidable_account_is_refused(
+    tmp_path: Path, stack: str, old: str, new: str, expected: str
+) -> None:
     copy = project_copy(tmp_path)
-    edit(copy / "Pulumi.staging.yaml", DEV_ORG, "    organization: motion-mavericks\n")
-    result = preflight("--stack", "staging", cwd=copy)
+    edit(copy / f"Pulumi.{stack}.yaml", old, new)
+    result = preflight("--stack", stack, cwd=copy)
     assert result.returncode == 2, result.stdout + result.stderr
-    assert (
-        "sentry.organization: found 'motion-mavericks' in Pulumi.staging.yaml, the Sentry organisation of stack "
-        "'prod'; allowed: a Sentry organisation of its own for non-prod" in result.stdout
-    )
+    assert expected in result.stdout
 
 
 def test_a_personal_dev_stack_in_prods_team_is_refused(tmp_path: Path) -> None:
@@ -65,17 +86,6 @@ def test_a_personal_dev_stack_in_prods_team_is_refused(tmp_path: Path) -> None:
     assert "stack 'dev-jane' (dev) shares an account with prod" in result.stdout
     assert "vercel.team: found 'motion-mavericks' in Pulumi.dev-jane.yaml" in result.stdout
     assert "sentry.organization: found 'motion-mavericks' in Pulumi.dev-jane.yaml" in result.stdout
-
-
-def test_a_team_id_against_a_slug_is_refused_because_offline_nothing_can_tell_them_apart(tmp_path: Path) -> None:
-    copy = project_copy(tmp_path)
-    edit(copy / "Pulumi.dev.yaml", DEV_TEAM, "    team: team_FAKEFIXTUREnonprod01\n")
-    result = preflight("--stack", "dev", cwd=copy)
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert (
-        "vercel.team: found 'team_FAKEFIXTUREnonprod01' in Pulumi.dev.yaml and 'motion-mavericks' in "
-        "Pulumi.prod.yaml, one a team id and the other a slug" in result.stdout
-    )
 
 
 def test_only_the_stack_that_shares_is_refused_the_others_are_still_judged(tmp_path: Path) -> None:

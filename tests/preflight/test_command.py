@@ -76,13 +76,14 @@ def test_the_report_is_the_same_on_every_run(shipped) -> None:
     assert again == first
 
 
-def test_markdown_and_json_formats(tmp_path: Path) -> None:
-    markdown = preflight("--stack", "dev", "--format", "markdown")
+def test_markdown_for_the_pull_request_and_the_json_report_of_one_stack(tmp_path: Path) -> None:
+    """As the workflows run it: markdown on stdout for the comment, the JSON report kept beside it. (JSON on
+    stdout: test_the_report_is_the_same_on_every_run.)"""
+    markdown = preflight("--stack", "dev", "--format", "markdown", "--json", str(tmp_path / "report.json"))
     assert markdown.returncode == 0, markdown.stderr
     assert markdown.stdout.startswith("## ✅ Preflight: motion-mavericks-portal")
     assert "| Service | Resource | Region | Residency |" in markdown.stdout
-    as_json = preflight("--stack", "dev", "--format", "json")
-    report = json.loads(as_json.stdout)
+    report = json.loads((tmp_path / "report.json").read_text())
     assert [s["name"] for s in report["stacks"]] == ["dev"]
 
 
