@@ -30,7 +30,8 @@ def evaluate_report(
     project: Project, stacks: list[str], policy_pack: Path | None, *, fork: bool = True
 ) -> tuple[dict, list]:
     """Every stack evaluated and judged by the pack: the JSON report and the per-stack results (`fork`: see
-    `preflight.runner.evaluate`)."""
+    `preflight.runner.evaluate`). It forks this process (packs, and a worker per stack): call it from a
+    process that has not started gRPC, as `python -m preflight` is."""
     # Imported here so that usage errors answer at once; the runner pulls in the Pulumi SDK.
     from preflight.report import StackResult, build_report
     from preflight.runner import Progress, evaluate
