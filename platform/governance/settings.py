@@ -38,9 +38,12 @@ class ConfigError(pulumi.RunError):
 
 
 class _Model(BaseModel):
-    """Stack-file objects: camelCase keys, unknown keys refused (they are typos), frozen."""
+    """Stack-file objects: camelCase keys, unknown keys refused (they are typos), frozen.
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+    Only the camelCase spelling is a key: the snake_case field name (`prevent_self_review`) is refused as
+    unknown, so one setting has one spelling in the stack file, as in the portal's settings."""
+
+    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True)
 
 
 class Tags(BaseModel):

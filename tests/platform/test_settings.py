@@ -68,6 +68,11 @@ def test_config_error_is_a_run_error_so_the_cli_prints_no_traceback() -> None:
             f"{KEY}github.environments.preview-prod.canAdminsBypass: found True; allowed: false",
         ),
         (
+            # One spelling per key: the field's snake_case name would otherwise set the same setting silently.
+            {"github": {"environments": {"production": {"preventSelfReview": DELETE, "prevent_self_review": True}}}},
+            f"{KEY}github.environments.production.prevent_self_review: unknown key (found True); allowed keys here:",
+        ),
+        (
             {"github": {"branchRules": {"requiredApprovals": 0}}},
             f"{KEY}github.branchRules.requiredApprovals: found 0; input should be greater than or equal to 1",
         ),
