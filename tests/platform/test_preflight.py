@@ -17,8 +17,8 @@ PLATFORM = ROOT / "platform"
 @pytest.fixture
 def platform_copy(tmp_path: Path) -> Path:
     """platform/ and the pack, side by side as in the repository, to change without touching the real ones."""
-    shutil.copytree(PLATFORM, tmp_path / "platform", ignore=shutil.ignore_patterns("venv", "__pycache__"))
-    shutil.copytree(ROOT / "policy", tmp_path / "policy", ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    shutil.copytree(PLATFORM, tmp_path / "platform", ignore=shutil.ignore_patterns("venv"))
+    shutil.copytree(ROOT / "policy", tmp_path / "policy", ignore=shutil.ignore_patterns("venv"))
     return tmp_path / "platform"
 
 
