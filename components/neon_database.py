@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import pulumi
 
 import neon_sdk as neon
+from components.database_url import postgres_uri
 from components.settings import Neon
 from components.tags import ResourceTags, TaggedComponent
 
@@ -82,10 +81,3 @@ class NeonDatabase(TaggedComponent):
             )
         )
         self.register_outputs({"project_id": self.project_id, "host": self.host, "connection_uri": self.connection_uri})
-
-
-def postgres_uri(user: str, password: str | None, host: str, database: str) -> str:
-    """The application's `DATABASE_URL` (also built by the rotation command, so both agree); without a
-    password when `password` is None (what the program hands Vercel before the first rotation)."""
-    credentials = quote(user) if password is None else f"{quote(user)}:{quote(password, safe='')}"
-    return f"postgresql://{credentials}@{host}/{quote(database)}?sslmode=require"

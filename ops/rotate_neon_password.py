@@ -540,7 +540,7 @@ class Rotation:
 
 
 def _database_url(plan: Plan, password: str) -> str:
-    from components.neon_database import postgres_uri
+    from components.database_url import postgres_uri
 
     return postgres_uri(plan.role, password, plan.branch.host, plan.database)
 

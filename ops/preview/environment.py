@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from components.neon_database import postgres_uri
+from components.database_url import postgres_uri
 from components.settings import NEON_AU_REGIONS, Settings
 from ops.isolation import Credentials, ProdStack, Refused, refuse_prod_capable
 from ops.preview.neon import Branch, Endpoint, Neon, Project, rfc3339
