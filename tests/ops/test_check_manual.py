@@ -1,13 +1,14 @@
 """`python -m ops.check_manual` as an operator runs it, against real local HTTP servers standing in for
-the vendors: each manual setting in place, missing, refused, retried; credentials never printed."""
+the vendors: each manual setting in place, missing, refused, retried; credentials never printed. The
+variations run the module in this process, as `python -m` does (tests/support/commands.py); the command as
+a separate process: the first tests here and tests/test_exit_codes.py."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
+from subprocess import CompletedProcess
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from tests.conftest import ROOT
+from tests.support.commands import run_module, run_module_in_process
 
 # Plainly fake credentials; each must never appear in anything the command prints.
 SECRETS = {
@@ -124,8 +126,10 @@ def serve(server: HTTPServer, **overrides: Any) -> None:
 
 
 def check_manual(
-    server: HTTPServer, *args: str, credentials: dict[str, str] = SECRETS, **env: str
-) -> subprocess.CompletedProcess[str]:
+    server: HTTPServer, *args: str, credentials: dict[str, str] = SECRETS, subprocess: bool = False, **env: str
+) -> CompletedProcess[str]:
+    """`python -m ops.check_manual <args>` against `server`: in this process (tests/support/commands.py), or
+    with `subprocess=True` as a separate process, as the operator starts it."""
     clean = {
         k: v
         for k, v in os.environ.items()
@@ -134,14 +138,8 @@ def check_manual(
     base = server.url_for("/").rstrip("/")
     clean |= {f"{vendor}_API_BASE_URL": base for vendor in VENDORS}
     clean |= {"VENDOR_API_BACKOFF_FACTOR": "0", "CLERK_ORG_ROLES": "org:admin,org:member", **credentials, **env}
-    result = subprocess.run(
-        [sys.executable, "-m", "ops.check_manual", *args],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = run_module if subprocess else run_module_in_process
+    result = run("ops.check_manual", *args, cwd=ROOT, env=clean)
     for secret in SECRETS.values():
         assert secret not in result.stdout + result.stderr, "a credential was printed"
     assert "Traceback" not in result.stderr
@@ -156,7 +154,7 @@ def project_with_team(tmp_path: Path, team: str) -> Path:
     return tmp_path
 
 
-def lines(result: subprocess.CompletedProcess[str]) -> dict[str, tuple[str, str]]:
+def lines(result: CompletedProcess[str]) -> dict[str, tuple[str, str]]:
     """check name -> (status, reason) from the report's lines."""
     found = {}
     for line in result.stdout.splitlines():
@@ -169,7 +167,7 @@ def lines(result: subprocess.CompletedProcess[str]) -> dict[str, tuple[str, str]
 
 def test_every_manual_setting_in_place_passes(httpserver: HTTPServer) -> None:
     serve(httpserver)
-    result = check_manual(httpserver)
+    result = check_manual(httpserver, subprocess=True)
     assert result.returncode == 0, result.stdout + result.stderr
     found = lines(result)
     assert {name: status for name, (status, _) in found.items()} == {
@@ -237,7 +235,7 @@ def test_rejected_credentials_fail_without_printing_them(httpserver: HTTPServer)
     serve(
         httpserver, **{"/domains": Response(str(echo).replace("'", '"'), status=401, content_type="application/json")}
     )
-    result = check_manual(httpserver, "--only", "resend")
+    result = check_manual(httpserver, "--only", "resend", subprocess=True)
     assert result.returncode == 1
     reason = lines(result)["resend-domains"][1]
     assert "Resend API: credentials rejected (HTTP 401); check RESEND_API_KEY" in reason

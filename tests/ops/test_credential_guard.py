@@ -1,7 +1,9 @@
 """`python -m ops.credential_guard` as the pull-request jobs run it, against local servers answering as Neon's,
 Vercel's, Upstash's and Sentry's APIs do: credentials of the non-prod accounts pass; any credential that can
 see a prod resource is refused (exit 2) and named, never shown; a vendor that cannot answer proves nothing
-(exit 1); and stack files that share prod's accounts are refused before any vendor is asked."""
+(exit 1); and stack files that share prod's accounts are refused before any vendor is asked. Variations run
+the module in this process, as `python -m` does (tests/support/commands.py); the first test and those in a
+project copy start it as a separate process."""
 
 from __future__ import annotations
 
@@ -10,11 +12,10 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -22,6 +23,7 @@ from werkzeug import Request, Response
 
 from tests.ops.fakes import NEON_KEY, VERCEL_TOKEN
 from tests.ops.preview_fakes import PROD_SITES, FakeNeonBranches, FakeVercelEnv
+from tests.support.commands import run_module, run_module_in_process
 from tests.support.project import ROOT, edit, project_copy
 
 UPSTASH_EMAIL = "platform-fake@motionmavericks.test"
@@ -114,15 +116,13 @@ def vendors(httpserver: HTTPServer, extra_servers) -> Iterator[Vendors]:
         server.clear()
 
 
-def guard(vendors: Vendors, *args: str, cwd: Path = ROOT, **env: str | None) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "ops.credential_guard", *args],
-        cwd=cwd,
-        env=vendors.env(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def guard(
+    vendors: Vendors, *args: str, cwd: Path = ROOT, subprocess: bool = False, **env: str | None
+) -> CompletedProcess[str]:
+    """`python -m ops.credential_guard <args>` in `cwd`: in this process (tests/support/commands.py), or with
+    `subprocess=True` (and always in a project copy) as a separate process, as the workflows start it."""
+    run = run_module if subprocess else run_module_in_process
+    result = run("ops.credential_guard", *args, cwd=cwd, env=vendors.env(**env))
     for secret in SECRETS:
         assert secret not in result.stdout + result.stderr, "a credential was printed"
     assert "Traceback" not in result.stdout + result.stderr
@@ -130,7 +130,7 @@ def guard(vendors: Vendors, *args: str, cwd: Path = ROOT, **env: str | None) -> 
 
 
 def test_credentials_of_the_non_prod_accounts_pass_and_only_reads_were_sent(vendors: Vendors) -> None:
-    result = guard(vendors, "--stack", "dev")
+    result = guard(vendors, "--stack", "dev", subprocess=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Neon: NEON_API_KEY cannot see project 'mm-portal-prod' of stack 'prod'" in result.stdout
     assert "Vercel: VERCEL_API_TOKEN cannot see team 'motion-mavericks' of stack 'prod' nor its projects" in (
