@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 
-from tests.support.commands import preflight, run_module
+from tests.support.commands import preflight, run_module, run_module_in_process
 from tests.support.project import ROOT, edit, project_copy
 
 
-def compliance(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """`python -m compliance ...` as a user runs it."""
-    return run_module("compliance", *args, cwd=cwd, timeout=120)
+def compliance(*args: str, cwd: Path = ROOT, subprocess: bool = False) -> CompletedProcess[str]:
+    """`python -m compliance ...` as a user runs it: in this process, as `python -m` runs it (the many reports,
+    diffs and registers of the wrong shape; tests/support/commands.py), or with `subprocess=True` as a process
+    of its own (the diff every test here reads, a register append, and tests/test_exit_codes.py)."""
+    if subprocess:
+        return run_module("compliance", *args, cwd=cwd, timeout=120)
+    return run_module_in_process("compliance", *args, cwd=cwd)
 
 
 # The pull request every diff test reviews: a region, a retention, a protect flag, a budget and a tag.
@@ -52,7 +56,7 @@ def prod_reports(tmp_path_factory: pytest.TempPathFactory) -> Reports:
         edit(copy / file, old, new)
     result = preflight("--stack", "prod", "--json", str(head), cwd=copy)
     assert result.returncode == 1, "the head breaks mandatory policies: " + result.stdout + result.stderr
-    result = compliance("diff", str(base), str(head), "--json", str(diff))
+    result = compliance("diff", str(base), str(head), "--json", str(diff), subprocess=True)
     assert result.returncode == 0, result.stderr
     return Reports(base, head, diff, result.stdout)
 

@@ -23,8 +23,8 @@ def register(tmp_path: Path) -> Path:
     return copy
 
 
-def append(diff: Path, register: Path, *args: str) -> tuple[int, str, str]:
-    result = compliance("register", "append", str(diff), "--register", str(register), *args)
+def append(diff: Path, register: Path, *args: str, subprocess: bool = False) -> tuple[int, str, str]:
+    result = compliance("register", "append", str(diff), "--register", str(register), *args, subprocess=subprocess)
     return result.returncode, result.stdout, result.stderr
 
 
@@ -35,7 +35,10 @@ def rows(register: Path) -> list[str]:
 
 def test_each_impacting_change_becomes_one_row(prod_reports: Reports, register: Path) -> None:
     code, out, err = append(
-        prod_reports.diff, register, "--pr", "42", "--pr-url", URL, "--approver", "alice", "--date", "2026-11-25"
+        prod_reports.diff,
+        register,
+        *("--pr", "42", "--pr-url", URL, "--approver", "alice", "--date", "2026-11-25"),
+        subprocess=True,
     )
     assert code == 0, err
     impacts = load(prod_reports.diff)["summary"]["impacts"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from stack_config import CONFIG_LIMIT
-from tests.support.commands import preflight, run_module
+from tests.support.commands import preflight, run_module_in_process
 from tests.support.project import ROOT, edit, project_copy
 
 ENV = "  motion-mavericks-portal:environment: dev\n"
@@ -147,7 +147,8 @@ def test_a_single_damaged_stack_file_is_exit_2_on_its_own(tmp_path: Path) -> Non
 @pytest.mark.parametrize("case", ["not UTF-8", "a duplicated key"])
 def test_ops_refuse_a_damaged_stack_file_the_same_way(tmp_path: Path, case: str) -> None:
     stack_file, expected = CASES[case]
-    result = run_module("ops.check_manual", "--stack", "dev", "--project", str(minimal_project(tmp_path, stack_file)))
+    project = minimal_project(tmp_path, stack_file)
+    result = run_module_in_process("ops.check_manual", "--stack", "dev", "--project", str(project))
     assert_one_clear_error(result, expected)
 
 
@@ -189,7 +190,7 @@ def test_the_program_refuses_unknown_keys_at_every_level_through_the_preflight(t
 
 
 def test_ops_refuse_unknown_keys_at_every_level(typos: Path) -> None:
-    result = run_module("ops.check_manual", "--stack", "prod", "--only", "resend", "--project", str(typos))
+    result = run_module_in_process("ops.check_manual", "--stack", "prod", "--only", "resend", "--project", str(typos))
     assert result.returncode == 2, result.stdout + result.stderr
     for message in TYPO_MESSAGES:
         assert message in result.stderr
