@@ -53,8 +53,9 @@ class Tags(BaseModel):
     data_class: Literal["public", "internal", "confidential", "restricted"]
 
 
-class Environment(_Model):
-    """A GitHub deployment environment. `branches` empty: any branch may use it (pull-request previews)."""
+class GitHubEnvironment(_Model):
+    """A GitHub deployment environment (`production`, `preview-dev`): not a stack's dev/staging/prod tier, which
+    `pulumi_cloud.stack_environment` names. `branches` empty: any branch may use it (pull-request previews)."""
 
     branches: tuple[BranchPattern, ...] = ()
     reviewers: tuple[Slug, ...] = Field(default=(), max_length=MAX_REVIEWERS)
@@ -75,7 +76,7 @@ class GitHub(_Model):
     owner: GitHubName  # the organisation that owns the repository
     repository: GitHubName
     teams: dict[Slug, int]  # team slug -> numeric id (`gh api orgs/<owner>/teams/<slug> --jq .id`)
-    environments: dict[EnvironmentName, Environment]
+    environments: dict[EnvironmentName, GitHubEnvironment]
     branch_rules: BranchRules
     code_owners: dict[Annotated[str, StringConstraints(pattern=r"^\S+$")], tuple[Slug, ...]] = Field(min_length=1)
 
