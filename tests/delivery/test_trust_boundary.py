@@ -153,6 +153,12 @@ PR = tb.untrusted_runs({"pull_request": None})[0].context
         ("github.event.pull_request.head.repo.full_name == github.repository", True),
         ("!(github.event_name != 'pull_request')", True),
         ("contains(github.ref, 'main') && false", False),
+        # three-valued && and ||: the decisive value wins, else an indeterminate side makes the whole so
+        ("!cancelled() || true", True),
+        ("!cancelled() || false", tb.INDETERMINATE),
+        ("!cancelled() && true", tb.INDETERMINATE),
+        ("false || false", False),
+        ("true && true", True),
     ],
 )
 def test_conditions_are_evaluated_as_github_does(expression: str, expected: Any) -> None:

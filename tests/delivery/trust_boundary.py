@@ -155,6 +155,15 @@ def _not(value: Any) -> Any:
     return INDETERMINATE if value is INDETERMINATE else not value
 
 
+def _either(left: Any, right: Any, decisive: bool) -> Any:
+    """`||` (decisive True) or `&&` (decisive False), three-valued: the decisive value wins whatever the other
+    side is; otherwise INDETERMINATE if either side is, else the other truth value."""
+    truths = (_truth(left), _truth(right))
+    if decisive in truths:
+        return decisive
+    return INDETERMINATE if INDETERMINATE in truths else not decisive
+
+
 def _equal(a: Any, b: Any) -> Any:
     if a is INDETERMINATE or b is INDETERMINATE:
         return INDETERMINATE
@@ -188,18 +197,14 @@ class _Parser:
         value = self.conjunction()
         while self.peek() == "||":
             self.take()
-            right = self.conjunction()
-            left_t, right_t = _truth(value), _truth(right)
-            value = True if True in (left_t, right_t) else (INDETERMINATE if INDETERMINATE in (left_t, right_t) else False)
+            value = _either(value, self.conjunction(), decisive=True)
         return value
 
     def conjunction(self) -> Any:
         value = self.comparison()
         while self.peek() == "&&":
             self.take()
-            right = self.comparison()
-            left_t, right_t = _truth(value), _truth(right)
-            value = False if False in (left_t, right_t) else (INDETERMINATE if INDETERMINATE in (left_t, right_t) else True)
+            value = _either(value, self.comparison(), decisive=False)
         return value
 
     def comparison(self) -> Any:
