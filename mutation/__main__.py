@@ -81,6 +81,7 @@ SCOPE: tuple[Target, ...] = (
     Target(
         "alerting", "policy/mm_policies/alerting.py", (POLICY_TESTS.format("alerting"), POLICY_TESTS.format("messages"))
     ),
+    Target("monitoring", "policy/mm_policies/monitoring.py", (POLICY_TESTS.format("monitoring"),)),
     Target(
         "environment",
         "policy/mm_policies/environment.py",
@@ -88,6 +89,7 @@ SCOPE: tuple[Target, ...] = (
             POLICY_TESTS.format("environment"),
             POLICY_TESTS.format("messages"),
             POLICY_TESTS.format("alerting"),
+            POLICY_TESTS.format("monitoring"),
             POLICY_TESTS.format("retention"),
         ),
     ),
@@ -129,11 +131,12 @@ SCOPE: tuple[Target, ...] = (
 
 # What `make mutation` runs by default: the rules the program and the pack share (settings, environment,
 # residency, retention), the rules the surviving mutants lived in (alerting, residency, settings),
-# Redis, and the ops parsers of vendor answers. The remaining pack modules (props, tags, sensitive_env,
-# protection) run with --all; they take as long again on 2 cores.
+# monitoring (declared like alerting), Redis, and the ops parsers of vendor answers. The remaining pack modules
+# (props, tags, sensitive_env, protection) run with --all; they take as long again on 2 cores.
 DEFAULT = (
     "settings",
     "alerting",
+    "monitoring",
     "environment",
     "redis",
     "residency",
@@ -145,7 +148,16 @@ DEFAULT = (
 
 
 # Relative cost (mutants x test time), so the longest target starts first and no worker idles at the end.
-SIZE = {"settings": 10, "residency": 4, "retention": 2, "environment": 2, "alerting": 2, "props": 2, "tags": 2}
+SIZE = {
+    "settings": 10,
+    "residency": 4,
+    "retention": 2,
+    "environment": 2,
+    "alerting": 2,
+    "monitoring": 2,
+    "props": 2,
+    "tags": 2,
+}
 
 
 def test_command(target: Target, python: str) -> str:

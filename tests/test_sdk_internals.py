@@ -33,7 +33,7 @@ def _missing(module: str, name: str, needed_for: str) -> str:
         ("pulumi.runtime.rpc", "_special_sig_key", "recognising secrets in recorded inputs"),
         ("pulumi.runtime.rpc", "_special_secret_sig", "recognising secrets in recorded inputs"),
         ("pulumi.runtime.rpc", "UNKNOWN", "recognising unknowns in recorded inputs"),
-        ("pulumi.runtime.config", "CONFIG", "listing every configuration key (unknown keys are refused)"),
+        ("pulumi.runtime.config", "CONFIG", "listing every configuration key (unknown keys are refused; platform too)"),
         ("pulumi.runtime.config", "get_config_env", "listing every configuration key the engine passed"),
         ("pulumi_policy.policy", "_PolicyAnalyzerServicer", "the pack's in-process tests"),
         ("pulumi_policy.proxy", "UnknownValueError", "the pack reading unknowns (policy/mm_policies/props.py)"),
@@ -201,14 +201,20 @@ def test_the_policy_sdks_main_binds_the_stack_when_it_runs_and_never_dials_the_e
     )
 
 
-# Names only sdk_internals.py may import (the pack's own use of pulumi_policy.proxy is its documented exception).
+# Names only sdk_internals.py may import. Documented exceptions: the pack's use of pulumi_policy.proxy, and the
+# platform project's config keys (its own project and virtualenv, so it cannot import sdk_internals).
 _INTERNAL_MODULES = r"pulumi\.runtime\.(proto|mocks|settings|stack|sync_await|config|rpc)|pulumi_policy\.(policy|proxy)"
 PRIVATE = re.compile(
     rf"^\s*(from|import)\s+({_INTERNAL_MODULES})\b"  # importing an internal module
     r"|^\s*from\s+pulumi\.runtime\s+import\s+.*\b(proto|mocks|settings|stack|sync_await|config|rpc)\b"
     r"|_sync_await\(|\brpc\._|_PolicyAnalyzerServicer|\bSETTINGS\."  # using one
 )
-ALLOWED = {"sdk_internals.py", "tests/test_sdk_internals.py", "policy/mm_policies/props.py"}
+ALLOWED = {
+    "sdk_internals.py",
+    "tests/test_sdk_internals.py",
+    "policy/mm_policies/props.py",
+    "platform/governance/config_keys.py",
+}
 
 
 def test_no_module_but_the_adapter_reaches_into_the_sdks() -> None:

@@ -9,7 +9,7 @@ policy pack judges the same rules again on what the engine sees.
 
 from __future__ import annotations
 
-import json
+import difflib
 import typing
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
+
+from governance.config_keys import config_keys, is_secret
 
 PROJECT = "motion-mavericks-platform"
 TOP_LEVEL_KEYS = ("tags", "github", "pulumiCloud", "archive")
@@ -53,8 +55,9 @@ class Tags(BaseModel):
     data_class: Literal["public", "internal", "confidential", "restricted"]
 
 
-class Environment(_Model):
-    """A GitHub deployment environment. `branches` empty: any branch may use it (pull-request previews)."""
+class GitHubEnvironment(_Model):
+    """A GitHub deployment environment (`production`, `preview-dev`): not a stack's dev/staging/prod tier, which
+    `pulumi_cloud.stack_environment` names. `branches` empty: any branch may use it (pull-request previews)."""
 
     branches: tuple[BranchPattern, ...] = ()
     reviewers: tuple[Slug, ...] = Field(default=(), max_length=MAX_REVIEWERS)
@@ -75,7 +78,7 @@ class GitHub(_Model):
     owner: GitHubName  # the organisation that owns the repository
     repository: GitHubName
     teams: dict[Slug, int]  # team slug -> numeric id (`gh api orgs/<owner>/teams/<slug> --jq .id`)
-    environments: dict[EnvironmentName, Environment]
+    environments: dict[EnvironmentName, GitHubEnvironment]
     branch_rules: BranchRules
     code_owners: dict[Annotated[str, StringConstraints(pattern=r"^\S+$")], tuple[Slug, ...]] = Field(min_length=1)
 
@@ -241,10 +244,15 @@ class _FieldError(ValueError):
 
 
 def load_settings() -> Settings:
-    """Read the current stack's configuration once."""
+    """Read the current stack's configuration once: every key of this project's namespace, so that one no one
+    reads (a typo, a key from another project) is refused by name rather than ignored."""
     config = pulumi.Config(PROJECT)
     raw: dict[str, Any] = {}
-    for key in TOP_LEVEL_KEYS:
+    given = {key.partition(":")[2] for key in config_keys() if key.partition(":")[0] == PROJECT}
+    for key in sorted({*TOP_LEVEL_KEYS, *given}):
+        if key not in TOP_LEVEL_KEYS and is_secret(f"{PROJECT}:{key}"):
+            raw[key] = _SECRET  # refused as unknown, never shown
+            continue
         try:
             value = config.get_object(key)
         except pulumi.ConfigTypeError:
@@ -254,17 +262,12 @@ def load_settings() -> Settings:
     return parse_settings(raw, pulumi.get_stack())
 
 
-def settings_from_stack_config(values: Mapping[str, str]) -> Settings:
-    """Settings from configuration as the CLI hands it over (`project:key` -> string, objects as JSON)."""
-    raw: dict[str, Any] = {}
-    for key in TOP_LEVEL_KEYS:
-        value = values.get(f"{PROJECT}:{key}")
-        if value is not None:
-            try:
-                raw[key] = json.loads(value)
-            except ValueError:
-                raw[key] = value
-    return parse_settings(raw, "prod")
+class _Secret:
+    def __repr__(self) -> str:
+        return "[secret]"
+
+
+_SECRET = _Secret()
 
 
 def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
@@ -288,7 +291,10 @@ def _describe(error: Mapping[str, Any]) -> str:
         return f"{key}: missing; it is required (see docs/platform.md, 'Configuration')"
     found = f"found {error['input']!r}"
     if kind == "extra_forbidden":
-        return f"{key}: unknown key ({found}); allowed keys here: {', '.join(_allowed_keys(loc[:-1]))}"
+        allowed = _allowed_keys(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return f"{key}: unknown key ({found}); allowed keys here: {', '.join(allowed)}{hint}"
     if kind in ("literal_error", "enum"):
         return f"{key}: {found}; allowed: {ctx.get('expected')}"
     if kind == "value_error":

@@ -1,10 +1,8 @@
 """sentry-alerting and sentry-alerting-dev: every Sentry project tells someone when it sees a new issue.
 
-The rule blocks outside dev and advises in dev. A policy has one enforcement level, fixed when the pack
-describes itself (and published with it), so the rule is two policies with the same check and disjoint
-environments, each reporting not-applicable elsewhere: `sentry-alerting` (mandatory) for staging, prod
-and anything unrecognised, `sentry-alerting-dev` (advisory) for dev. Either level can still be changed
-in policy config like any other policy's.
+The rule blocks outside dev and advises in dev, so it is two policies declared by
+`environment.blocking_outside_dev`: `sentry-alerting` (mandatory) for staging, prod and anything
+unrecognised, `sentry-alerting-dev` (advisory) for dev.
 
 An issue alert belongs to a project when its `project` input depends on that project (the engine's
 property dependencies: robust when the slug is an output, unknown at preview), or when its `project`
@@ -15,21 +13,11 @@ parent component is not enough: one component may own several projects.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyResource,
-    ReportViolation,
-    Severity,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
+from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValidationArgs
 
 from . import environment, tokens
-from .props import UNKNOWN, describe, fail_closed, get, plain
-
-ADVISORY_ENVIRONMENTS = frozenset({"dev"})
+from .props import UNKNOWN, describe, get, plain
 
 
 def _slugify(name: str) -> str:
@@ -52,7 +40,7 @@ def _alerted(project: PolicyResource, alerts: list[PolicyResource]) -> bool:
     return False
 
 
-def _check(args: StackValidationArgs, report: ReportViolation) -> None:
+def _check(args: StackValidationArgs, report: ReportViolation, _env: environment.Environment) -> None:
     projects = [r for r in args.resources if r.resource_type == tokens.SENTRY_PROJECT]
     alerts = [r for r in args.resources if r.resource_type == tokens.SENTRY_ISSUE_ALERT]
     unmatched = [
@@ -75,18 +63,6 @@ def _check(args: StackValidationArgs, report: ReportViolation) -> None:
         )
 
 
-def _for_environments(advisory: bool) -> Callable[[StackValidationArgs, ReportViolation], None]:
-    @fail_closed
-    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        env = environment.current()
-        if (env.name in ADVISORY_ENVIRONMENTS) != advisory:
-            other = "sentry-alerting" if advisory else "sentry-alerting-dev"
-            args.not_applicable(f"{other} applies in {env.name} ({env.how})")
-        _check(args, report)
-
-    return validate
-
-
 DESCRIPTION = "Every Sentry project has at least one issue alert, so new errors reach a person."
 REMEDIATION = (
     "Add a sentry.SentryIssueAlert with project=<the SentryProject's slug output>, conditions for new issues, and "
@@ -94,24 +70,12 @@ REMEDIATION = (
 )
 URL = "https://docs.sentry.io/product/alerts/alert-types/#issue-alerts"
 
-sentry_alerting = StackValidationPolicy(
-    name="sentry-alerting",
-    display_name="Sentry projects alert someone (staging, prod)",
-    description=DESCRIPTION + " Blocks in staging and prod (and any stack not recognised as dev).",
-    validate=_for_environments(advisory=False),
-    enforcement_level=EnforcementLevel.MANDATORY,
+sentry_alerting, sentry_alerting_dev = environment.blocking_outside_dev(
+    "sentry-alerting",
+    display_name="Sentry projects alert someone",
+    description=DESCRIPTION,
+    remediation=REMEDIATION,
+    url=URL,
     severity=Severity.MEDIUM,
-    remediation_steps=REMEDIATION,
-    url=URL,
-)
-
-sentry_alerting_dev = StackValidationPolicy(
-    name="sentry-alerting-dev",
-    display_name="Sentry projects alert someone (dev)",
-    description=DESCRIPTION + " Advises in dev.",
-    validate=_for_environments(advisory=True),
-    enforcement_level=EnforcementLevel.ADVISORY,
-    severity=Severity.LOW,
-    remediation_steps=REMEDIATION,
-    url=URL,
+    check=_check,
 )

@@ -6,30 +6,21 @@ least one probe. In prod, the stack also needs a Grafana contact point with at l
 alert reaches no one. Values unknown at preview prove nothing: a domain, target or probe list that is
 unknown counts as not watched.
 
-Like `sentry-alerting`, the rule is two policies with one check and disjoint environments:
+Like `sentry-alerting`, the rule is two policies declared by `environment.blocking_outside_dev`:
 `monitoring-coverage` (mandatory) in staging, prod and anything unrecognised, `monitoring-coverage-dev`
 (advisory) in dev.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyResource,
-    ReportViolation,
-    Severity,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
+from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValidationArgs
 
 from . import environment, tokens
-from .props import UNKNOWN, UNSET, describe, fail_closed, get, is_number, plain, show
+from .props import UNKNOWN, UNSET, describe, get, is_number, plain, show
 
-ADVISORY_ENVIRONMENTS = frozenset({"dev"})
 # A contact point's integrations: the list-valued inputs of grafana:alerting/contactPoint:ContactPoint.
 CONTACT_INTEGRATIONS = (
     "alertmanagers",
@@ -172,20 +163,12 @@ def _integrations(value: Any) -> bool:
     return False
 
 
-def _for_environments(advisory: bool) -> Callable[[StackValidationArgs, ReportViolation], None]:
-    @fail_closed
-    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        env = environment.current()
-        if (env.name in ADVISORY_ENVIRONMENTS) != advisory:
-            other = "monitoring-coverage" if advisory else "monitoring-coverage-dev"
-            args.not_applicable(f"{other} applies in {env.name} ({env.how})")
-        _coverage(args, report)
-        # Only a stack with something to watch needs someone to tell (the platform project has no sites).
-        watched = {tokens.VERCEL_DOMAIN, tokens.GRAFANA_CHECK}
-        if env.is_prod and any(r.resource_type in watched for r in args.resources):
-            _contact_point(args, report)
-
-    return validate
+def _check(args: StackValidationArgs, report: ReportViolation, env: environment.Environment) -> None:
+    _coverage(args, report)
+    # Only a stack with something to watch needs someone to tell (the platform project has no sites).
+    watched = {tokens.VERCEL_DOMAIN, tokens.GRAFANA_CHECK}
+    if env.is_prod and any(r.resource_type in watched for r in args.resources):
+        _contact_point(args, report)
 
 
 DESCRIPTION = (
@@ -199,24 +182,13 @@ REMEDIATION = (
 )
 URL = "https://grafana.com/docs/grafana-cloud/testing/synthetic-monitoring/"
 
-monitoring_coverage = StackValidationPolicy(
-    name="monitoring-coverage",
-    display_name="Every site is watched and prod alerts its owner (staging, prod)",
-    description=DESCRIPTION + " Blocks in staging and prod (and any stack not recognised as dev).",
-    validate=_for_environments(advisory=False),
-    enforcement_level=EnforcementLevel.MANDATORY,
+monitoring_coverage, monitoring_coverage_dev = environment.blocking_outside_dev(
+    "monitoring-coverage",
+    display_name="Every site is watched and prod alerts its owner",
+    dev_display_name="Every site is watched",  # no contact point is asked of dev
+    description=DESCRIPTION,
+    remediation=REMEDIATION,
+    url=URL,
     severity=Severity.HIGH,
-    remediation_steps=REMEDIATION,
-    url=URL,
-)
-
-monitoring_coverage_dev = StackValidationPolicy(
-    name="monitoring-coverage-dev",
-    display_name="Every site is watched (dev)",
-    description=DESCRIPTION + " Advises in dev.",
-    validate=_for_environments(advisory=True),
-    enforcement_level=EnforcementLevel.ADVISORY,
-    severity=Severity.LOW,
-    remediation_steps=REMEDIATION,
-    url=URL,
+    check=_check,
 )

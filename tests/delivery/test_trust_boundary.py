@@ -147,12 +147,18 @@ PR = tb.untrusted_runs({"pull_request": None})[0].context
         ("${{ github.event_name == 'PULL_REQUEST' }}", True),  # GitHub ignores case in string comparisons
         ("github.ref == 'refs/heads/main'", False),
         ("${{ !cancelled() && github.ref == 'refs/heads/main' }}", False),
-        ("!cancelled()", tb.UNKNOWN),
+        ("!cancelled()", tb.INDETERMINATE),
         ("always() || github.ref == 'refs/heads/main'", True),
-        ("needs.preview-prod.outputs.has-changes == 'true'", tb.UNKNOWN),
+        ("needs.preview-prod.outputs.has-changes == 'true'", tb.INDETERMINATE),
         ("github.event.pull_request.head.repo.full_name == github.repository", True),
         ("!(github.event_name != 'pull_request')", True),
         ("contains(github.ref, 'main') && false", False),
+        # three-valued && and ||: the decisive value wins, else an indeterminate side makes the whole so
+        ("!cancelled() || true", True),
+        ("!cancelled() || false", tb.INDETERMINATE),
+        ("!cancelled() && true", tb.INDETERMINATE),
+        ("false || false", False),
+        ("true && true", True),
     ],
 )
 def test_conditions_are_evaluated_as_github_does(expression: str, expected: Any) -> None:

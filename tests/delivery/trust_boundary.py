@@ -15,7 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-UNKNOWN = object()  # a value the run does not fix (a job's status, another job's output)
+# The third truth value of an `if:` expression: a value the run does not fix (a job's status, another job's
+# output), which may be anything when the job runs. Not the pack's UNKNOWN (a resource value known only after
+# the update): a different idea, so a different name.
+INDETERMINATE = object()
 
 # Events an outsider to `main` controls: the branch's code (and workflow files) or its text run.
 PULL_REQUEST_EVENTS = (
@@ -120,7 +123,7 @@ TOKEN = re.compile(
 
 
 def evaluate(expression: str, context: dict[str, Any]) -> Any:
-    """The value of an `if:` expression: True, False, another value, or UNKNOWN."""
+    """The value of an `if:` expression: True, False, another value, or INDETERMINATE."""
     text = expression.strip()
     if text.startswith("${{") and text.endswith("}}"):
         text = text[3:-2]
@@ -145,16 +148,25 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 def _truth(value: Any) -> Any:
-    return value if value is UNKNOWN else bool(value)
+    return value if value is INDETERMINATE else bool(value)
 
 
 def _not(value: Any) -> Any:
-    return UNKNOWN if value is UNKNOWN else not value
+    return INDETERMINATE if value is INDETERMINATE else not value
+
+
+def _either(left: Any, right: Any, decisive: bool) -> Any:
+    """`||` (decisive True) or `&&` (decisive False), three-valued: the decisive value wins whatever the other
+    side is; otherwise INDETERMINATE if either side is, else the other truth value."""
+    truths = (_truth(left), _truth(right))
+    if decisive in truths:
+        return decisive
+    return INDETERMINATE if INDETERMINATE in truths else not decisive
 
 
 def _equal(a: Any, b: Any) -> Any:
-    if a is UNKNOWN or b is UNKNOWN:
-        return UNKNOWN
+    if a is INDETERMINATE or b is INDETERMINATE:
+        return INDETERMINATE
     if isinstance(a, str) and isinstance(b, str):  # GitHub compares strings ignoring case
         return a.lower() == b.lower()
     return a == b
@@ -163,9 +175,9 @@ def _equal(a: Any, b: Any) -> Any:
 class _Parser:
     FUNCTIONS: ClassVar[dict[str, Any]] = {
         "always": lambda: True,
-        "success": lambda: UNKNOWN,
-        "failure": lambda: UNKNOWN,
-        "cancelled": lambda: UNKNOWN,
+        "success": lambda: INDETERMINATE,
+        "failure": lambda: INDETERMINATE,
+        "cancelled": lambda: INDETERMINATE,
     }
 
     def __init__(self, tokens: list[tuple[str, str]], context: dict[str, Any]) -> None:
@@ -185,18 +197,14 @@ class _Parser:
         value = self.conjunction()
         while self.peek() == "||":
             self.take()
-            right = self.conjunction()
-            left_t, right_t = _truth(value), _truth(right)
-            value = True if True in (left_t, right_t) else (UNKNOWN if UNKNOWN in (left_t, right_t) else False)
+            value = _either(value, self.conjunction(), decisive=True)
         return value
 
     def conjunction(self) -> Any:
         value = self.comparison()
         while self.peek() == "&&":
             self.take()
-            right = self.comparison()
-            left_t, right_t = _truth(value), _truth(right)
-            value = False if False in (left_t, right_t) else (UNKNOWN if UNKNOWN in (left_t, right_t) else True)
+            value = _either(value, self.comparison(), decisive=False)
         return value
 
     def comparison(self) -> Any:
@@ -238,8 +246,8 @@ class _Parser:
                     self.take(",")
             self.take(")")
             function = self.FUNCTIONS.get(text)
-            return function(*args) if function else UNKNOWN
-        return self.context.get(text, UNKNOWN)
+            return function(*args) if function else INDETERMINATE
+        return self.context.get(text, INDETERMINATE)
 
 
 # --- the credential guard: first, from the reviewed base commit ---------------------------------------

@@ -56,6 +56,20 @@ def test_a_bad_platform_config_is_one_clear_error_and_exit_2(platform_copy: Path
     assert "Traceback" not in output
 
 
+def test_an_unknown_top_level_platform_key_is_one_clear_error_and_exit_2(platform_copy: Path) -> None:
+    """A typo'd key (`archve:` beside `archive:`) used to be ignored: what it set silently never applied."""
+    typo = "  motion-mavericks-platform:archve:\n    retentionDays: 3650\n"
+    edit(platform_copy / "Pulumi.prod.yaml", "config:\n", "config:\n" + typo)
+    result = preflight("--project", str(platform_copy), "--policy-pack", str(platform_copy.parent / "policy"))
+    assert result.returncode == 2, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert (
+        "motion-mavericks-platform:archve: unknown key (found {'retentionDays': 3650}); allowed keys here: tags, "
+        "github, pulumiCloud, archive (did you mean archive?)"
+    ) in output
+    assert "Traceback" not in output
+
+
 def test_the_repositorys_pack_is_found_for_the_platform_without_naming_it(tmp_path: Path) -> None:
     report = tmp_path / "platform.json"
     result = preflight("--project", "platform", "--json", str(report))

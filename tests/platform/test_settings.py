@@ -6,7 +6,9 @@ import pulumi
 import pytest
 from governance.settings import ConfigError
 
-from tests.platform.conftest import DELETE, run_platform
+from preflight.monitor import run_program
+from stack_config import Project
+from tests.platform.conftest import DELETE, PLATFORM, platform_config, run_platform
 
 KEY = "motion-mavericks-platform:"
 
@@ -136,3 +138,36 @@ def test_bad_configuration_names_key_value_and_what_is_allowed(overrides, expect
 def test_every_problem_is_listed_at_once() -> None:
     message = config_error(archive={"region": "us-east-1", "retentionDays": 30})
     assert "archive.region" in message and "archive.retentionDays" in message
+
+
+def test_an_unknown_top_level_key_is_refused_with_its_value_and_the_allowed_keys() -> None:
+    """`archve` for `archive`: without the check the typo'd block was silently ignored."""
+    message = config_error(archve={"retentionDays": 3650})
+    assert (
+        f"{KEY}archve: unknown key (found {{'retentionDays': 3650}}); allowed keys here: tags, github, pulumiCloud, "
+        "archive (did you mean archive?)"
+    ) in message
+
+
+def test_a_snake_case_top_level_key_is_refused_as_unknown() -> None:
+    message = config_error(pulumi_cloud={"stackTags": False})
+    assert f"{KEY}pulumi_cloud: unknown key (found {{'stackTags': False}})" in message
+    assert "(did you mean pulumiCloud?)" in message
+
+
+def test_an_unknown_secret_key_is_refused_without_showing_its_value() -> None:
+    secret = "hunter2-" + "platform"
+    config = {**platform_config(), f"{KEY}githubToken": secret}
+    project = Project.load(PLATFORM)
+    with pytest.raises(ConfigError) as caught:
+        run_program(project.main, project.name, "prod", config, secret_keys=(f"{KEY}githubToken",))
+    message = str(caught.value)
+    assert f"{KEY}githubToken: unknown key (found [secret]); allowed keys here:" in message
+    assert secret not in message
+
+
+def test_other_namespaces_are_not_the_platform_settings_to_judge() -> None:
+    """`pulumi:tags`, `aws:region` and the like belong to Pulumi and the providers."""
+    config = {**platform_config(), "pulumi:tags": '{"team": "platform"}', "aws:region": "ap-southeast-2"}
+    project = Project.load(PLATFORM)
+    run_program(project.main, project.name, "prod", config)

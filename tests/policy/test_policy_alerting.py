@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
+from blocking_outside_dev import environment_split_tests
 from policy_harness import (
     UNKNOWN,
     flagged,
@@ -59,24 +59,7 @@ def fixtures():
 UNALERTED = {"unalerted", "unprovable", "near-miss", "aaa-unalerted"}
 
 
-@pytest.mark.parametrize(
-    ("stack_name", "config_env"), [("prod", None), ("staging", None), ("dev", "staging"), ("qa", None)]
-)
-def test_blocks_outside_dev(stack, stack_name, config_env):
-    stack(stack_name, environment=config_env)
-    diagnostics = in_process_pack().analyze_stack(fixtures())
-    assert flagged(diagnostics, MANDATORY) == UNALERTED
-    assert flagged(diagnostics, ADVISORY) == set()
-    assert {d.enforcement_level for d in diagnostics if d.policy_name == MANDATORY} == {"mandatory"}
-
-
-@pytest.mark.parametrize("stack_name", ["dev", "dev-jane", "org/portal/dev"])
-def test_advises_in_dev(stack, stack_name):
-    stack(stack_name)
-    diagnostics = in_process_pack().analyze_stack(fixtures())
-    assert flagged(diagnostics, ADVISORY) == UNALERTED
-    assert flagged(diagnostics, MANDATORY) == set()
-    assert {d.enforcement_level for d in diagnostics if d.policy_name == ADVISORY} == {"advisory"}
+test_blocks_outside_dev, test_advises_in_dev = environment_split_tests(MANDATORY, ADVISORY, fixtures, UNALERTED)
 
 
 def test_message_names_the_project_and_the_fix(stack):

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from mm_policies import environment
+from pulumi_policy import EnforcementLevel, Severity
 
 KEY = "motion-mavericks-portal:environment"
 
@@ -87,3 +88,47 @@ def test_a_decided_environment_cannot_be_changed_afterwards():
     decided = environment.resolve("dev", None)
     with pytest.raises(AttributeError):
         decided.name = "prod"  # type: ignore[misc]
+
+
+def _split(**changes):
+    declared = {
+        "display_name": "Every thing is checked",
+        "description": "Every thing is checked.",
+        "remediation": "Check it.",
+        "url": "https://example.com/check",
+        "severity": Severity.HIGH,
+        "check": lambda args, report, env: None,
+        **changes,
+    }
+    return environment.blocking_outside_dev("thing-checked", **declared)
+
+
+def _declared(policy) -> tuple:
+    return (policy.name, policy.display_name, policy.description, policy.enforcement_level, policy.severity)
+
+
+def test_a_rule_blocking_outside_dev_is_a_mandatory_policy_and_an_advisory_dev_one():
+    """What the pack publishes for such a rule (how it behaves in each environment: blocking_outside_dev.py)."""
+    mandatory, advisory = _split()
+    assert _declared(mandatory) == (
+        "thing-checked",
+        "Every thing is checked (staging, prod)",
+        "Every thing is checked. Blocks in staging and prod (and any stack not recognised as dev).",
+        EnforcementLevel.MANDATORY,
+        Severity.HIGH,
+    )
+    assert _declared(advisory) == (
+        "thing-checked-dev",
+        "Every thing is checked (dev)",
+        "Every thing is checked. Advises in dev.",
+        EnforcementLevel.ADVISORY,
+        Severity.LOW,
+    )
+    assert {p.remediation_steps for p in (mandatory, advisory)} == {"Check it."}
+    assert {p.url for p in (mandatory, advisory)} == {"https://example.com/check"}
+
+
+def test_the_advisory_policy_can_have_its_own_title():
+    mandatory, advisory = _split(dev_display_name="Some things are checked")
+    assert mandatory.display_name == "Every thing is checked (staging, prod)"
+    assert advisory.display_name == "Some things are checked (dev)"
