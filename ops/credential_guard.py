@@ -111,19 +111,19 @@ def check(args: argparse.Namespace, environ: Mapping[str, str], held: dict[str, 
 
 def clients(team: str, environ: Mapping[str, str], held: dict[str, str]) -> Credentials:
     from ops.preview.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
-    from ops.preview.neon import Neon
+    from ops.preview.neon import NeonApi
     from ops.preview.vercel import DEFAULT_BASE_URL as VERCEL_DEFAULT_BASE_URL
-    from ops.preview.vercel import Vercel
+    from ops.preview.vercel import VercelApi
 
     def base(variable: str, default: str) -> str:
         return environ.get(variable, "").strip() or default
 
     credentials = Credentials()
     if "NEON_API_KEY" in held:
-        credentials.neon = Neon(held["NEON_API_KEY"], base("NEON_API_BASE_URL", NEON_DEFAULT_BASE_URL))
+        credentials.neon = NeonApi(held["NEON_API_KEY"], base("NEON_API_BASE_URL", NEON_DEFAULT_BASE_URL))
     if "VERCEL_API_TOKEN" in held:
         vercel_base = base("VERCEL_API_BASE_URL", VERCEL_DEFAULT_BASE_URL)
-        credentials.vercel = Vercel(held["VERCEL_API_TOKEN"], team, vercel_base)
+        credentials.vercel = VercelApi(held["VERCEL_API_TOKEN"], team, vercel_base)
     if "UPSTASH_API_KEY" in held:
         credentials.upstash = VendorClient(
             "Upstash",

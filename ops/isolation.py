@@ -43,8 +43,8 @@ from vendor_api import VendorAPIError, VendorClient
 
 if TYPE_CHECKING:
     from components.settings import Settings
-    from ops.preview.neon import Neon
-    from ops.preview.vercel import Vercel
+    from ops.preview.neon import NeonApi
+    from ops.preview.vercel import VercelApi
 
 CANNOT_SEE = (403, 404)
 WHERE = "docs/delivery.md, 'The credential guard'"
@@ -105,8 +105,8 @@ def load_stacks(root: Path, stack: str) -> tuple[Settings, list[ProdStack]]:
 class Credentials:
     """The clients of whichever credentials the environment holds; None for a credential it does not."""
 
-    neon: Neon | None = None
-    vercel: Vercel | None = None
+    neon: NeonApi | None = None
+    vercel: VercelApi | None = None
     upstash: VendorClient | None = None
     sentry_token: str | None = None
     sentry_base_url: str | None = None  # a test's server; else prod's data-storage host
@@ -132,7 +132,7 @@ def _refused(credential: str, what: str, prod: ProdStack, allowed: str) -> Refus
     )
 
 
-def _neon(neon: Neon, prod: ProdStack, say: Callable[[str], None]) -> None:
+def _neon(neon: NeonApi, prod: ProdStack, say: Callable[[str], None]) -> None:
     try:
         found = neon.find_project(prod.neon_project, prod.neon_org)
     except VendorAPIError as error:
@@ -149,7 +149,7 @@ def _neon(neon: Neon, prod: ProdStack, say: Callable[[str], None]) -> None:
     say(f"Neon: NEON_API_KEY cannot see project {prod.neon_project!r} of stack {prod.stack!r}")
 
 
-def _vercel(vercel: Vercel, prod: ProdStack, say: Callable[[str], None]) -> None:
+def _vercel(vercel: VercelApi, prod: ProdStack, say: Callable[[str], None]) -> None:
     try:
         vercel.client.request("GET", "/v10/projects", params={**team_params(prod.vercel_team), "limit": "1"})
     except VendorAPIError as error:

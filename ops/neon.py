@@ -25,7 +25,9 @@ class Branch:
     host: str  # the branch's read-write endpoint
 
 
-class Neon:
+class NeonApi:
+    """The Neon API, for the rotation (not `components.settings.Neon`, the stack's `neon` settings)."""
+
     def __init__(self, api_key: str, base_url: str = DEFAULT_BASE_URL) -> None:
         self.client = VendorClient(VENDOR, base_url, credential_hint="NEON_API_KEY", bearer_token=api_key)
 

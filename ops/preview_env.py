@@ -39,9 +39,9 @@ from ops.common import OperatorError, require_env
 from ops.isolation import Refused, load_stacks
 from ops.preview.environment import Outcome, PreviewEnvironment
 from ops.preview.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
-from ops.preview.neon import Neon, wait_seconds
+from ops.preview.neon import NeonApi, wait_seconds
 from ops.preview.vercel import DEFAULT_BASE_URL as VERCEL_DEFAULT_BASE_URL
-from ops.preview.vercel import Vercel
+from ops.preview.vercel import VercelApi
 from vendor_api import VendorAPIError, VendorSettingError, redact
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,8 +154,8 @@ def run(args: argparse.Namespace, console: Console, environ: dict[str, str]) -> 
         console.hide(value)
     try:
         wait = wait_seconds(environ)
-        neon = Neon(credentials["NEON_API_KEY"], environ.get("NEON_API_BASE_URL") or NEON_DEFAULT_BASE_URL, wait)
-        vercel = Vercel(
+        neon = NeonApi(credentials["NEON_API_KEY"], environ.get("NEON_API_BASE_URL") or NEON_DEFAULT_BASE_URL, wait)
+        vercel = VercelApi(
             credentials["VERCEL_API_TOKEN"],
             settings.vercel.team,
             environ.get("VERCEL_API_BASE_URL") or VERCEL_DEFAULT_BASE_URL,

@@ -52,10 +52,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 import exit_codes
 from ops.common import OperatorError, require_env
 from ops.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
-from ops.neon import Branch, Neon
+from ops.neon import Branch, NeonApi
 from ops.onepassword import PASSWORD_FIELD, ItemRef, OnePasswordConnect
 from ops.vercel import DEFAULT_BASE_URL as VERCEL_DEFAULT_BASE_URL
-from ops.vercel import Variable, Vercel
+from ops.vercel import Variable, VercelApi
 from vendor_api import VendorAPIError, VendorSettingError, redact
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -316,11 +316,11 @@ class Rotation:
         credentials = require_env(CREDENTIALS, self.environ)
         self.console.secrets.update(credentials[name] for name in SECRET_CREDENTIALS)
         try:  # a base URL that is not https, a malformed VENDOR_API_* tuning variable: the operator's to fix
-            self.neon = Neon(
+            self.neon = NeonApi(
                 credentials["NEON_API_KEY"], self.environ.get("NEON_API_BASE_URL") or NEON_DEFAULT_BASE_URL
             )
             self.op = OnePasswordConnect(credentials["OP_CONNECT_HOST"], credentials["OP_CONNECT_TOKEN"])
-            self.vercel = Vercel(
+            self.vercel = VercelApi(
                 credentials["VERCEL_API_TOKEN"],
                 settings.vercel.team,
                 self.environ.get("VERCEL_API_BASE_URL") or VERCEL_DEFAULT_BASE_URL,
@@ -398,7 +398,7 @@ class Rotation:
             project = plan.sites[site]
             variables = self.vercel.variables(project, VARIABLE)
             if not variables:
-                raise Vercel.no_such_variable(project, VARIABLE)
+                raise VercelApi.no_such_variable(project, VARIABLE)
             plan.variables[site] = variables
 
     def _show(self, plan: Plan, path: Path) -> None:

@@ -40,7 +40,9 @@ def targets_of(target: object) -> tuple[str, ...]:
     return ()
 
 
-class Vercel:
+class VercelApi:
+    """The Vercel API, for the rotation (not `components.settings.Vercel`, the stack's `vercel` settings)."""
+
     def __init__(self, token: str, team: str, base_url: str = DEFAULT_BASE_URL) -> None:
         self.client = VendorClient(VENDOR, base_url, credential_hint="VERCEL_API_TOKEN", bearer_token=token)
         self.team = team

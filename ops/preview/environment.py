@@ -19,8 +19,8 @@ from urllib.parse import quote
 from components.neon_database import postgres_uri
 from components.settings import NEON_AU_REGIONS, Settings
 from ops.isolation import Credentials, ProdStack, Refused, refuse_prod_capable
-from ops.preview.neon import Branch, Endpoint, Neon, Project, rfc3339
-from ops.preview.vercel import Marker, PreviewVariable, Vercel
+from ops.preview.neon import Branch, Endpoint, NeonApi, Project, rfc3339
+from ops.preview.vercel import Marker, PreviewVariable, VercelApi
 from vendor_api import VendorAPIError
 
 VARIABLE = "DATABASE_URL"
@@ -49,8 +49,8 @@ class PreviewEnvironment:
         self,
         stack: str,
         settings: Settings,
-        neon: Neon,
-        vercel: Vercel,
+        neon: NeonApi,
+        vercel: VercelApi,
         say: Callable[[str], None],
         hide: Callable[[str], None],
         now: datetime | None = None,

@@ -7,7 +7,7 @@ endpoints; roles; operations) and neon.com/docs/guides/branching-schema-only. Au
 `Authorization: Bearer $NEON_API_KEY`; base URL `NEON_API_BASE_URL`, default Neon's.
 
 Neon answers 423 Locked while another operation runs on the project (one branch's creation blocks the
-next call for a few seconds); `Neon` waits and tries again, a bounded number of times. A 409 on creating
+next call for a few seconds); `NeonApi` waits and tries again, a bounded number of times. A 409 on creating
 a branch means one of that name now exists (another run made it): the caller looks it up again.
 """
 
@@ -98,7 +98,9 @@ def wait_seconds(environ: dict[str, str] | None = None) -> float:
     return value
 
 
-class Neon:
+class NeonApi:
+    """The Neon API, for previews (not `components.settings.Neon`, the stack's `neon` settings)."""
+
     def __init__(self, api_key: str, base_url: str = DEFAULT_BASE_URL, wait: float = DEFAULT_WAIT_SECONDS) -> None:
         self.client = VendorClient(VENDOR, base_url, credential_hint="NEON_API_KEY", bearer_token=api_key)
         self.wait = wait

@@ -66,7 +66,9 @@ class PreviewVariable:
     marker: Marker | None
 
 
-class Vercel:
+class VercelApi:
+    """The Vercel API, for previews (not `components.settings.Vercel`, the stack's `vercel` settings)."""
+
     def __init__(self, token: str, team: str, base_url: str = DEFAULT_BASE_URL) -> None:
         self.client = VendorClient(VENDOR, base_url, credential_hint="VERCEL_API_TOKEN", bearer_token=token)
         self.team = team

@@ -16,7 +16,8 @@ from governance.tagging import GovernanceComponent
 
 
 def stack_environment(stack: str) -> str:
-    """`prod`, or `dev` for a personal stack `dev-jane`: the same rule as the portal's settings."""
+    """`prod`, or `dev` for a personal stack `dev-jane`: the portal's rule, on names the settings have already
+    held to dev, staging or prod with an optional `-suffix` (lower case, no `org/project/` prefix)."""
     return stack.split("-", 1)[0]
 
 

@@ -23,6 +23,8 @@ from governance.config_keys import config_keys, is_secret
 PROJECT = "motion-mavericks-platform"
 TOP_LEVEL_KEYS = ("tags", "github", "pulumiCloud", "archive")
 
+# The portal's stack names: one of these, or one followed by '-' and a suffix (components/settings.py).
+PORTAL_ENVIRONMENTS = ("dev", "staging", "prod")
 # The one environment whose jobs hold prod's deploy credentials; its protection is not negotiable.
 PRODUCTION = "production"
 ARCHIVE_REGION = "ap-southeast-2"  # Sydney: the plan archive's data never leaves Australia
@@ -163,6 +165,18 @@ class PulumiCloud(_Model):
     stack_tags: bool = True  # every edition
     team_access: TeamAccess = TeamAccess()  # Enterprise and Business Critical editions
     policy_group: PolicyGroup  # Team, Enterprise and Business Critical editions
+
+    @model_validator(mode="after")
+    def _stacks_are_portal_stacks(self) -> PulumiCloud:
+        for stack in self.stacks:
+            if stack.partition("-")[0] not in PORTAL_ENVIRONMENTS:
+                raise _FieldError(
+                    ("pulumiCloud", "stacks", stack),
+                    stack,
+                    f"allowed: {', '.join(PORTAL_ENVIRONMENTS)}, or one of them followed by '-' and a suffix "
+                    "(dev-jane): the portal refuses any other stack name, and the stack's env tag is that prefix",
+                )
+        return self
 
     @model_validator(mode="after")
     def _deploy_teams_name_stacks(self) -> PulumiCloud:

@@ -11,7 +11,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from ops import check_manual
-from ops.vercel import Vercel
+from ops.vercel import VercelApi
 from tests.support.project import ROOT
 
 TOKEN = "vercel-token-do-not-print-0101"
@@ -62,7 +62,7 @@ def test_a_variables_target_is_read_as_vercel_answers_it(httpserver: HTTPServer,
     httpserver.expect_request("/v10/projects/site/env", query_string={"slug": "motion-mavericks"}).respond_with_json(
         {"envs": [before, env, other], "pagination": {"count": 3, "next": None, "prev": None}}
     )
-    (variable,) = Vercel(TOKEN, "motion-mavericks", httpserver.url_for("/")).variables("site", "DATABASE_URL")
+    (variable,) = VercelApi(TOKEN, "motion-mavericks", httpserver.url_for("/")).variables("site", "DATABASE_URL")
     assert (variable.env_id, variable.key, variable.targets) == ("env-1", "DATABASE_URL", expected)
 
 
@@ -72,7 +72,7 @@ def test_a_variables_target_is_read_as_vercel_answers_it(httpserver: HTTPServer,
 )
 def test_the_team_goes_as_team_id_or_slug(httpserver: HTTPServer, team: str, query: dict[str, str]) -> None:
     httpserver.expect_request("/v10/projects/site/env", query_string=query).respond_with_json({"envs": []})
-    assert Vercel(TOKEN, team, httpserver.url_for("/")).variables("site", "DATABASE_URL") == []
+    assert VercelApi(TOKEN, team, httpserver.url_for("/")).variables("site", "DATABASE_URL") == []
 
 
 # --- Vercel: Git links -----------------------------------------------------------------------------------------

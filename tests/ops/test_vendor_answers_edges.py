@@ -9,7 +9,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from ops import check_manual
-from ops.vercel import Vercel
+from ops.vercel import VercelApi
 from tests.support.project import ROOT
 
 TOKEN = "vercel-token-do-not-print-0201"
@@ -66,7 +66,7 @@ def test_a_link_whose_names_are_not_strings_names_no_repository(vercel_api: HTTP
 
 def test_vercel_s_empty_answer_means_no_variables(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v10/projects/site/env", query_string=TEAM).respond_with_json({})
-    assert Vercel(TOKEN, "motion-mavericks", httpserver.url_for("/")).variables("site", "DATABASE_URL") == []
+    assert VercelApi(TOKEN, "motion-mavericks", httpserver.url_for("/")).variables("site", "DATABASE_URL") == []
 
 
 @pytest.mark.parametrize(

@@ -122,6 +122,14 @@ def test_config_error_is_a_run_error_so_the_cli_prints_no_traceback() -> None:
             "staging, prod",
         ),
         (
+            {"pulumiCloud": {"stacks": {"qa": {"owner": "qa-team", "data_class": "internal"}}}},
+            f"{KEY}pulumiCloud.stacks.qa: found 'qa'; allowed: dev, staging, prod, or one of them followed by '-'",
+        ),
+        (
+            {"pulumiCloud": {"stacks": {"development": {"owner": "qa-team", "data_class": "internal"}}}},
+            f"{KEY}pulumiCloud.stacks.development: found 'development'; allowed: dev, staging, prod",
+        ),
+        (
             {"pulumiCloud": {"policyGroup": {"mode": "enforce"}}},
             f"{KEY}pulumiCloud.policyGroup.mode: found 'enforce'; allowed: 'preventative' or 'audit'",
         ),
