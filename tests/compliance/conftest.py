@@ -2,42 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 
-from tests.support.commands import preflight, run_module
-from tests.support.project import ROOT, edit, project_copy
-
-
-def compliance(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """`python -m compliance ...` as a user runs it."""
-    return run_module("compliance", *args, cwd=cwd, timeout=120)
-
-
-# The pull request every diff test reviews: a region, a retention, a protect flag, a budget and a tag.
-HEAD_EDITS = (
-    ("components/neon_database.py", "region_id=settings.region", 'region_id="aws-us-east-1"'),
-    ("components/neon_database.py", "settings.backup_retention_days * SECONDS_PER_DAY", "35 * SECONDS_PER_DAY"),
-    (
-        "components/upstash_redis.py",
-        "opts=self.child(protect=protect, retain_on_delete=protect)",
-        "opts=self.child(protect=False, retain_on_delete=protect)",
-    ),
-    ("Pulumi.prod.yaml", "budget: 200", "budget: 300"),
-    ("Pulumi.yaml", "data_class: confidential", "data_class: restricted"),
-)
-
-
-@dataclass(frozen=True)
-class Reports:
-    base: Path
-    head: Path
-    diff: Path
-    markdown: str
+from tests.support.commands import preflight
+from tests.support.compliance import HEAD_EDITS, Reports, compliance
+from tests.support.project import edit, project_copy
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +24,3 @@ def prod_reports(tmp_path_factory: pytest.TempPathFactory) -> Reports:
     result = compliance("diff", str(base), str(head), "--json", str(diff))
     assert result.returncode == 0, result.stderr
     return Reports(base, head, diff, result.stdout)
-
-
-def load(path: Path) -> dict:
-    return json.loads(path.read_text())

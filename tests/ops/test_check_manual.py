@@ -14,7 +14,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from tests.conftest import ROOT
+from tests.support.project import ROOT
 
 # Plainly fake credentials; each must never appear in anything the command prints.
 SECRETS = {
