@@ -3,9 +3,13 @@
 
 All in one run, on the same machine, alternating so that a busy moment hurts every contender alike:
 
-1. Three stacks: `python -m preflight` over the shipped stacks, against the bare SDK imports
-   `python -c "import pulumi, pulumi_policy, pulumiverse_vercel, pulumiverse_sentry, upstash_pulumi"`.
-   Target: at most 2.0x.
+1. Three stacks: `python -m preflight` over the shipped stacks, against the bare SDK imports: `pulumi`,
+   `pulumi_policy` and the provider SDKs the program uses, loaded as `BARE_IMPORT` below. Target: at most
+   2.0x. The Grafana provider's subpackages are lazy (`pulumi._utils.lazy_import`): `import
+   pulumiverse_grafana.alerting` runs nothing until an attribute is read, and then loads the whole
+   subpackage. So the baseline reads them (`from ... import *`), and loads the same 104 Grafana modules the
+   program does; a bare `import` of them loads 23. Until 2026-12-02 this bench used the bare `import`,
+   which left the Grafana SDK out of the baseline (about 0.3 s); it still prints that figure, for comparison.
 2. Twelve stacks: the same command on a copy of the project with nine personal `dev-<name>` stacks added
    (copies of `Pulumi.dev.yaml`, as a team of nine would have), against the three-stack run. Target: at
    most 2.5x.
@@ -39,11 +43,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BARE_IMPORT = (
-    "import pulumi, pulumi_policy, pulumiverse_vercel, pulumiverse_sentry, upstash_pulumi, "
-    "pulumiverse_grafana.alerting, pulumiverse_grafana.cloud, pulumiverse_grafana.oss, "
-    "pulumiverse_grafana.syntheticmonitoring"
-)
+PROVIDERS = "import pulumi, pulumi_policy, pulumiverse_vercel, pulumiverse_sentry, upstash_pulumi"
+GRAFANA = ("alerting", "cloud", "oss", "syntheticmonitoring")  # the subpackages the program uses
+BARE_IMPORT = "\n".join([PROVIDERS, *(f"from pulumiverse_grafana.{name} import *" for name in GRAFANA)])
+LAZY_IMPORT = ", ".join([PROVIDERS, *(f"pulumiverse_grafana.{name}" for name in GRAFANA)])  # the former baseline
 THREE_STACKS_TARGET = 2.0
 TWELVE_STACKS_TARGET = 2.5
 PER_RESOURCE_TARGET = 2.0
@@ -93,6 +96,7 @@ def end_to_end(rounds: int, team: Path) -> dict[str, tuple[float, float]]:
     preflight = [sys.executable, "-m", "preflight"]
     contenders = {
         "bare": ([sys.executable, "-c", BARE_IMPORT], ROOT),
+        "lazy": ([sys.executable, "-c", LAZY_IMPORT], ROOT),
         "three": (preflight, ROOT),
         "twelve": (preflight, team),
     }
@@ -148,8 +152,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as work:
         runs = end_to_end(args.rounds, team_project(Path(work)))
     (bare, bare_cpu), (three, three_cpu), (twelve, twelve_cpu) = runs["bare"], runs["three"], runs["twelve"]
+    lazy = runs["lazy"][0]
     three_ratio, twelve_ratio = three / bare, twelve / three
     print(f"bare SDK imports: {bare:.3f} s (CPU {bare_cpu:.2f} s)")
+    print(f"  (former baseline, Grafana subpackages left lazy: {lazy:.3f} s; three stacks are {three / lazy:.2f}x it)")
     print(
         f"three stacks: {three:.3f} s, {three_ratio:.2f}x the bare imports (target <= {THREE_STACKS_TARGET}x); "
         f"CPU {three_cpu:.2f} s = {three_cpu / bare_cpu:.2f}x, "

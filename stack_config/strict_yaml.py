@@ -43,9 +43,28 @@ def _read_differently(node: yaml.ScalarNode, what: str) -> YamlRefusal:
     return YamlRefusal(f"found {node.value}, {what}; write it in decimal, or {_quoted(node)}", node)
 
 
-class _StrictLoader(yaml.SafeLoader):
+# libyaml's scanner and parser (the PyYAML wheel ships them) turn the text into events six times faster than
+# PyYAML's own; composing events into nodes and constructing values stays PyYAML's Python code, where the
+# refusals below hook in. Without libyaml, PyYAML's Python reader, scanner and parser give the same events.
+try:
+    from yaml._yaml import CParser as _Events
+
+    _EVENTS: tuple[type, ...] = (_Events,)
+except ImportError:  # pragma: no cover - a PyYAML built without libyaml
+    _EVENTS = (yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser)
+
+
+class _StrictLoader(yaml.composer.Composer, *_EVENTS, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):  # type: ignore[misc]
     def __init__(self, stream: str) -> None:
-        super().__init__(stream)
+        if len(_EVENTS) == 1:
+            _EVENTS[0].__init__(self, stream)
+        else:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
         self._open_anchors: list[str] = []
 
     # Composing: aliases that point into their own node, and runaway nesting.
@@ -118,7 +137,8 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_yaml_float(node)
 
     def construct_yaml_str(self, node: yaml.ScalarNode) -> str:
-        if node.style is None and _YAML_12_OCTAL.match(node.value):
+        # a plain scalar: PyYAML's parser says style None, libyaml's says ""
+        if not node.style and _YAML_12_OCTAL.match(node.value):
             raise _read_differently(node, "a number to the Pulumi CLI (YAML 1.2) but a string to YAML 1.1")
         return super().construct_yaml_str(node)
 

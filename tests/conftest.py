@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from preflight.monitor import ProgramRun, run_program
-from stack_config import Project
-from tests.support.project import DELETE, PREFIX, ROOT, STACKS, stack_config
+from preflight.monitor import ProgramRun
+from tests.support.program import run_stack
+from tests.support.project import STACKS
 
 # pytest keeps each test module's assertion-rewritten bytecode in __pycache__ (checked against the source's
 # mtime and size, like Python's own) only if this process may write bytecode. This machine and CI set
@@ -16,14 +16,8 @@ from tests.support.project import DELETE, PREFIX, ROOT, STACKS, stack_config
 # Only this process: the commands the tests start keep the setting (their bytecode: `make bytecode`).
 sys.dont_write_bytecode = False
 
-__all__ = ["DELETE", "PREFIX", "ROOT", "STACKS", "run_stack", "stack_config"]
-
-
-def run_stack(stack: str, **overrides: object) -> ProgramRun:
-    """The program run for `stack` under the mocks, with configuration changed as `stack_config` does."""
-    project = Project.load(ROOT)
-    values, secret_keys = stack_config(stack, **overrides)
-    return run_program(project.main, project.name, stack, values, secret_keys)
+# Fixtures shared across test packages live in tests/support/ and are registered here, once.
+pytest_plugins = ("tests.support.servers", "tests.support.previews")
 
 
 @pytest.fixture(scope="session", params=STACKS)

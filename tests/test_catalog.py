@@ -11,7 +11,8 @@ from types import ModuleType
 import pytest
 
 import catalog
-from tests.conftest import ROOT, STACKS, run_stack
+from tests.support.program import run_stack
+from tests.support.project import ROOT, STACKS
 
 POLICY = ROOT / "policy"
 if str(POLICY) not in sys.path:  # the pack's package, as the engine's working directory has it

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ops.check_manual import CHECKS
-from tests.conftest import ROOT
+from tests.support.project import ROOT
 
 DOCS = [
     *sorted((ROOT / "docs" / "runbooks").glob("*.md")),

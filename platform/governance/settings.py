@@ -27,7 +27,6 @@ TOP_LEVEL_KEYS = ("tags", "github", "pulumiCloud", "archive")
 PORTAL_ENVIRONMENTS = ("dev", "staging", "prod")
 # The one environment whose jobs hold prod's deploy credentials; its protection is not negotiable.
 PRODUCTION = "production"
-ARCHIVE_REGION = "ap-southeast-2"  # Sydney: the plan archive's data never leaves Australia
 MINIMUM_LOCK_DAYS = 731  # 24 months, a leap day included
 MAX_REVIEWERS = 6  # GitHub: up to 6 teams or users may be required reviewers of an environment
 
@@ -191,7 +190,7 @@ class PulumiCloud(_Model):
 
 
 class Archive(_Model):
-    region: Literal["ap-southeast-2"]
+    region: Literal["ap-southeast-2"]  # Sydney: the plan archive's data never leaves Australia
     account_id: Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
     bucket_name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
     prefix: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*/$")] = "prod/"

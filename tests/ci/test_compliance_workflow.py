@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from tests.conftest import ROOT
+from tests.support.project import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "compliance.yml"
 TEXT = WORKFLOW.read_text()

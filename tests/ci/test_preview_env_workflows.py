@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.delivery import trust_boundary as tb
-from tests.delivery.test_workflows import load
-from tests.ops.conftest import extra_servers  # noqa: F401 (fixture)
 from tests.ops.preview_fakes import DEV_SITES
-from tests.ops.test_preview_env import GIT_BRANCH, NAME, PR, Vendors, vendors  # noqa: F401 (fixture)
+from tests.support.previews import GIT_BRANCH, NAME, PR, PreviewVendors
+from tests.support.project import ROOT
+from tests.support.workflows import load
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 PREVIEW = load((WORKFLOWS / "preview-env.yml").read_text())
@@ -113,7 +112,7 @@ def test_cleanup_is_its_own_daily_workflow_from_main_only() -> None:
 # --- the steps' scripts, run as the runner would -----------------------------------------------------
 
 
-def run_script(script: str, fakes: Vendors, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def run_script(script: str, fakes: PreviewVendors, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "PYTHONPATH": str(ROOT),
@@ -125,29 +124,29 @@ def run_script(script: str, fakes: Vendors, cwd: Path, **env: str) -> subprocess
     )
 
 
-def test_the_create_and_delete_steps_work_against_the_vendors(vendors: Vendors, tmp_path: Path) -> None:  # noqa: F811
+def test_the_create_and_delete_steps_work_against_the_vendors(previews: PreviewVendors, tmp_path: Path) -> None:
     job = PREVIEW["jobs"]["environment"]
     created = run_script(
-        step(job, "Create or update the preview database")["run"], vendors, tmp_path, PR=PR, BRANCH=GIT_BRANCH
+        step(job, "Create or update the preview database")["run"], previews, tmp_path, PR=PR, BRANCH=GIT_BRANCH
     )
     assert created.returncode == 0, created.stdout + created.stderr
-    assert vendors.neon.branch(NAME) is not None
+    assert previews.neon.branch(NAME) is not None
     comment = (tmp_path / "reports" / "preview-env.md").read_text()
     assert f"`{NAME}`" in comment and "Expires" in comment
-    for secret in vendors.secrets():
+    for secret in previews.secrets():
         assert secret not in comment + created.stdout + created.stderr
-    deleted = run_script(step(job, "Delete the preview database")["run"], vendors, tmp_path, PR=PR, BRANCH=GIT_BRANCH)
+    deleted = run_script(step(job, "Delete the preview database")["run"], previews, tmp_path, PR=PR, BRANCH=GIT_BRANCH)
     assert deleted.returncode == 0, deleted.stdout + deleted.stderr
-    assert vendors.neon.branch(NAME) is None
-    assert all(vendors.vercel.preview_variables(p, GIT_BRANCH) == [] for p in DEV_SITES)
+    assert previews.neon.branch(NAME) is None
+    assert all(previews.vercel.preview_variables(p, GIT_BRANCH) == [] for p in DEV_SITES)
     assert "Preview database removed" in (tmp_path / "reports" / "preview-env.md").read_text()
 
 
-def test_the_cleanup_step_works_against_the_vendors(vendors: Vendors, tmp_path: Path) -> None:  # noqa: F811
-    vendors.neon.add_branch("br-fake-closed", "preview/pr-5")
+def test_the_cleanup_step_works_against_the_vendors(previews: PreviewVendors, tmp_path: Path) -> None:
+    previews.neon.add_branch("br-fake-closed", "preview/pr-5")
     summary = tmp_path / "summary.md"
     remove = step(CLEANUP["jobs"]["cleanup"], "Remove what belongs to closed pull requests, and what expired")
-    result = run_script(remove["run"], vendors, tmp_path, OPEN_PRS="6 7 ", GITHUB_STEP_SUMMARY=str(summary))
+    result = run_script(remove["run"], previews, tmp_path, OPEN_PRS="6 7 ", GITHUB_STEP_SUMMARY=str(summary))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert vendors.neon.branch("preview/pr-5") is None
+    assert previews.neon.branch("preview/pr-5") is None
     assert '"removedBranches": [\n    "preview/pr-5"\n  ]' in summary.read_text()

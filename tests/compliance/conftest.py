@@ -2,46 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from pathlib import Path
-from subprocess import CompletedProcess
-
 import pytest
 
-from tests.support.commands import preflight, run_module, run_module_in_process
-from tests.support.project import ROOT, edit, project_copy
-
-
-def compliance(*args: str, cwd: Path = ROOT, subprocess: bool = False) -> CompletedProcess[str]:
-    """`python -m compliance ...` as a user runs it: in this process, as `python -m` runs it (the many reports,
-    diffs and registers of the wrong shape; tests/support/commands.py), or with `subprocess=True` as a process
-    of its own (the diff every test here reads, a register append, and tests/test_exit_codes.py)."""
-    if subprocess:
-        return run_module("compliance", *args, cwd=cwd, timeout=120)
-    return run_module_in_process("compliance", *args, cwd=cwd)
-
-
-# The pull request every diff test reviews: a region, a retention, a protect flag, a budget and a tag.
-HEAD_EDITS = (
-    ("components/neon_database.py", "region_id=settings.region", 'region_id="aws-us-east-1"'),
-    ("components/neon_database.py", "settings.backup_retention_days * SECONDS_PER_DAY", "35 * SECONDS_PER_DAY"),
-    (
-        "components/upstash_redis.py",
-        "opts=self.child(protect=protect, retain_on_delete=protect)",
-        "opts=self.child(protect=False, retain_on_delete=protect)",
-    ),
-    ("Pulumi.prod.yaml", "budget: 200", "budget: 300"),
-    ("Pulumi.yaml", "data_class: confidential", "data_class: restricted"),
-)
-
-
-@dataclass(frozen=True)
-class Reports:
-    base: Path
-    head: Path
-    diff: Path
-    markdown: str
+from tests.support.commands import preflight
+from tests.support.compliance import HEAD_EDITS, Reports, compliance
+from tests.support.project import edit, project_copy
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +24,3 @@ def prod_reports(tmp_path_factory: pytest.TempPathFactory) -> Reports:
     result = compliance("diff", str(base), str(head), "--json", str(diff), subprocess=True)
     assert result.returncode == 0, result.stderr
     return Reports(base, head, diff, result.stdout)
-
-
-def load(path: Path) -> dict:
-    return json.loads(path.read_text())

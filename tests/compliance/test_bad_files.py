@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.compliance.conftest import Reports, compliance, load
+from tests.support.compliance import Reports, compliance, load
 from tests.support.project import ROOT
 
 

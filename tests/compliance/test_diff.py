@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from compliance.classification import CLASSES, RULES, classify
-from tests.compliance.conftest import Reports, compliance, load
+from tests.support.compliance import Reports, compliance, load
 from tests.support.project import ROOT
 
 DIFF_SCHEMA = json.loads((ROOT / "compliance" / "schema" / "diff-v1.json").read_text())

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from compliance.markdown import one_line
-from tests.compliance.conftest import Reports, compliance, load
 from tests.compliance.rendering import Rendering
 from tests.support.commands import preflight
+from tests.support.compliance import Reports, compliance, load
 from tests.support.project import ROOT, edit, project_copy
 
 NAME = "x` <img src=x onerror=alert(1)> [click](https://evil.example) | **b** `y"

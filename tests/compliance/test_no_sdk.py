@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import compliance
-from tests.compliance.conftest import Reports
+from tests.support.compliance import Reports
 from tests.support.project import ROOT
 
 PROBE = """

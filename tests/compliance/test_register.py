@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.compliance.conftest import Reports, compliance, load
+from tests.support.compliance import Reports, compliance, load
 from tests.support.project import ROOT
 
 REGISTER = ROOT / "docs" / "compliance" / "register.md"

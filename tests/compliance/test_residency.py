@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.compliance.conftest import Reports, load
 from tests.support.commands import preflight
+from tests.support.compliance import Reports, load
+from tests.support.residency import rows
 
 AUSTRALIAN = {
     "Vercel Admin functions": ("admin-project", "functions syd1 (Sydney, Australia)"),
@@ -26,16 +26,6 @@ SENTRY = {f"Sentry {site} errors": f"sentry-{site.lower()}-project" for site in 
 @pytest.fixture(scope="module")
 def evaluated() -> subprocess.CompletedProcess[str]:
     return preflight("residency")
-
-
-def rows(markdown: str, stack: str) -> dict[str, list[str]]:
-    section = markdown.split(f"## Stack `{stack}`", 1)[1].split("\n## ", 1)[0]
-    found = {}
-    for line in section.splitlines():
-        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
-        if len(cells) == 6 and cells[0] not in ("Service", "---"):
-            found[cells[0]] = cells[2:]
-    return found
 
 
 def test_every_stack_lists_every_service_with_its_region(evaluated) -> None:

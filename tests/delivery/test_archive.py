@@ -9,8 +9,8 @@ import json
 
 import yaml
 
-from tests.conftest import ROOT
-from tests.platform.conftest import platform_config
+from tests.support.platform import platform_config
+from tests.support.project import ROOT
 
 
 def test_the_deploy_job_writes_where_the_role_trusts() -> None:

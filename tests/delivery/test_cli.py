@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from delivery import digest, markdown
-from tests.conftest import ROOT
+from tests.support.project import ROOT
 
 FAKE = """\
 import json, os, sys

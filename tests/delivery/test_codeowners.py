@@ -15,7 +15,7 @@ import pytest
 from codeowners import CodeOwners
 
 from delivery import codeowners
-from tests.conftest import ROOT
+from tests.support.project import ROOT
 
 OWNERS = codeowners.load(ROOT / codeowners.OWNERS_FILE)
 GITHUB_VIEW = CodeOwners((ROOT / codeowners.CODEOWNERS_FILE).read_text())

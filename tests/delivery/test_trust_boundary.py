@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.delivery import trust_boundary as tb
-from tests.delivery.test_workflows import all_workflows, load
+from tests.support.workflows import all_workflows, load
 
 # The only environments a pull request's code may use: their tokens reach dev or staging, never prod.
 PULL_REQUEST_ENVIRONMENTS = {"preview-dev", "preview-staging"}

@@ -12,29 +12,14 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.support.project import ROOT
+from tests.support.workflows import all_workflows, load, workflow
 
-WORKFLOWS = ROOT / ".github" / "workflows"
 OURS = ("pull-request.yml", "deploy.yml", "drift.yml")
 STACKS = sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))
 SHA_PIN = re.compile(r"^\s*(?:-\s+)?uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40})\s+#\s*v\d+\.\d+\.\d+\s*$")
 EXPRESSION = re.compile(r"\$\{\{")
 SECRET = re.compile(r"\bsecrets\.(\w+)")
-
-
-def load(text: str) -> dict[str, Any]:
-    data = yaml.safe_load(text)
-    if True in data:  # YAML 1.1 reads the key `on` as a boolean
-        data["on"] = data.pop(True)
-    return data
-
-
-def workflow(name: str) -> dict[str, Any]:
-    return load((WORKFLOWS / name).read_text())
-
-
-def all_workflows() -> dict[str, str]:
-    return {p.name: p.read_text() for p in sorted(WORKFLOWS.glob("*.yml"))}
 
 
 def steps(wf: dict[str, Any]):

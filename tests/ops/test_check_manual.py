@@ -15,8 +15,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from tests.conftest import ROOT
 from tests.support.commands import run_module, run_module_in_process
+from tests.support.project import ROOT
 
 # Plainly fake credentials; each must never appear in anything the command prints.
 SECRETS = {

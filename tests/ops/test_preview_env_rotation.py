@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ops.rotate_neon_password import main
-from tests.ops.conftest import PROJECTS, Vendors
+from tests.support.rotation import PROJECTS, Vendors
 
 
 def test_rotation_skips_branch_scoped_preview_variables(vendors: Vendors, capsys) -> None:

@@ -14,9 +14,9 @@ from urllib.parse import quote
 import pytest
 
 from ops.rotate_neon_password import main
-from tests.conftest import ROOT
-from tests.ops.conftest import ITEM_ID, PROJECTS, Vendors
 from tests.ops.fakes import HOST, NEON_KEY, OLD_PASSWORD, OP_TOKEN, VERCEL_TOKEN
+from tests.support.project import ROOT
+from tests.support.rotation import ITEM_ID, PROJECTS, Vendors
 
 ARGS = ("--stack", "prod", "--role", "portal_app")
 

@@ -6,8 +6,8 @@ import json
 
 import yaml
 
-from tests.conftest import ROOT
-from tests.platform.conftest import platform_config
+from tests.support.platform import platform_config
+from tests.support.project import ROOT
 
 CODEOWNERS = ROOT / ".github" / "CODEOWNERS"
 OWNERS = ROOT / ".github" / "owners.yml"

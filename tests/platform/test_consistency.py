@@ -12,8 +12,8 @@ import yaml
 from mm_policies import PACK_NAME
 
 from stack_config import Project
-from tests.conftest import ROOT
-from tests.platform.conftest import platform_config
+from tests.support.platform import platform_config
+from tests.support.project import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 MATRIX = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")

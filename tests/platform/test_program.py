@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from preflight.monitor import ProgramRun
-from tests.platform.conftest import platform_config, run_platform
+from tests.support.platform import platform_config, run_platform
 
 ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
 BRANCH_POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"

@@ -8,7 +8,8 @@ from governance.settings import ConfigError
 
 from preflight.monitor import run_program
 from stack_config import Project
-from tests.platform.conftest import DELETE, PLATFORM, platform_config, run_platform
+from tests.support.platform import PLATFORM, platform_config, run_platform
+from tests.support.project import DELETE
 
 KEY = "motion-mavericks-platform:"
 

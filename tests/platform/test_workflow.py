@@ -7,8 +7,8 @@ import json
 
 import yaml
 
-from tests.conftest import ROOT
-from tests.platform.conftest import platform_config
+from tests.support.platform import platform_config
+from tests.support.project import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "platform.yml"
 

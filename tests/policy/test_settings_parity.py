@@ -21,7 +21,7 @@ from policy_harness import analyze_each, flagged, in_process_pack, neon_project,
 from components.errors import ConfigError
 from components.settings import parse_settings, settings_from_stack_config, stack_environment
 from stack_config import Project
-from tests.conftest import ROOT
+from tests.support.project import ROOT
 
 DAY = 86_400
 ENVIRONMENTS = ("dev", "staging", "prod")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.compliance.test_residency import rows
 from tests.support.commands import preflight
 from tests.support.project import edit, project_copy
+from tests.support.residency import rows
 
 EDITS = (
     # dev uses staging's Grafana stack instead of declaring its own

@@ -20,7 +20,7 @@ from components.upstash_backup import TYPE_TOKEN as UPSTASH_DAILY_BACKUP
 from preflight.monitor import ProgramRun, run_under_mocks
 from preflight.registrations import SECRET_SIG, SIG_KEY
 from stack_config import Project
-from tests.conftest import ROOT
+from tests.support.project import ROOT
 
 TAGS = ResourceTags(env="prod", owner="platform-engineering", data_class="confidential")
 

@@ -14,7 +14,8 @@ from components.settings import GRAFANA_SECRETS, PROJECT
 from preflight.monitor import ProgramRun
 from preflight.registrations import SECRET_SIG, SIG_KEY
 from stack_config import REDACTED
-from tests.conftest import DELETE, run_stack
+from tests.support.program import run_stack
+from tests.support.project import DELETE
 
 COMPONENT = "motion-mavericks:index:GrafanaMonitoring"
 STACK = "grafana:cloud/stack:Stack"

@@ -7,7 +7,8 @@ import pytest
 
 from components.errors import ConfigError
 from preflight.monitor import ProgramRun
-from tests.conftest import DELETE, run_stack, stack_config
+from tests.support.program import run_stack
+from tests.support.project import DELETE, stack_config
 
 PROJECT = "vercel:index/project:Project"
 
@@ -24,7 +25,7 @@ def test_only_dev_projects_build_previews_and_every_project_is_fork_protected(sh
 def test_a_personal_dev_stack_builds_previews_like_dev() -> None:
     from preflight.monitor import run_program
     from stack_config import Project
-    from tests.conftest import ROOT
+    from tests.support.project import ROOT
 
     project = Project.load(ROOT)
     values, secret_keys = stack_config("dev")

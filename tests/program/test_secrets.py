@@ -10,7 +10,8 @@ from components.settings import PROJECT, SECRETS, grafana_secret_keys, settings_
 from preflight.monitor import ProgramRun, run_program
 from preflight.registrations import SECRET_SIG, SIG_KEY, shown
 from stack_config import REDACTED, Project
-from tests.conftest import DELETE, ROOT, run_stack, stack_config
+from tests.support.program import run_stack
+from tests.support.project import DELETE, ROOT, stack_config
 
 ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 # Written out, not derived from the settings' own tables, so a change there has to change this too.

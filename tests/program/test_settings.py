@@ -9,7 +9,8 @@ from components.errors import ConfigError
 from components.settings import stack_environment
 from preflight.monitor import run_program
 from stack_config import Project
-from tests.conftest import DELETE, ROOT, run_stack, stack_config
+from tests.support.program import run_stack
+from tests.support.project import DELETE, ROOT, stack_config
 
 
 def config_error(stack: str, **overrides) -> str:

@@ -22,7 +22,7 @@ from werkzeug import Request, Response
 
 from components.upstash_backup import KIND, UpstashBackupError, UpstashDailyBackupProvider
 from sdk_internals import provider_pb2, provider_pb2_grpc
-from tests.conftest import ROOT
+from tests.support.project import ROOT
 
 EMAIL = "ops@motion-mavericks.test"
 API_KEY = "upstash-dev-api-key-never-printed-7f3a"

@@ -11,7 +11,7 @@ import yaml
 
 from components.settings import PROJECT, SECRETS, grafana_secret_keys, settings_from_stack_config
 from stack_config import REDACTED, Project, ProjectError
-from tests.conftest import ROOT, STACKS
+from tests.support.project import ROOT, STACKS
 
 
 def project_with(tmp_path: Path, stack_file: str, esc: dict[str, str] | None = None) -> Project:
