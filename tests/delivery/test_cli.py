@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 
 from delivery import digest, markdown
+from tests.support.commands import run_module, run_module_in_process
 from tests.support.project import ROOT
 
 FAKE = """\
@@ -70,7 +71,12 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-def run(root: Path, *args: str, digest_: dict | str = CHANGED, **env: str) -> subprocess.CompletedProcess[str]:
+def run(
+    root: Path, *args: str, digest_: dict | str = CHANGED, subprocess: bool = False, **env: str
+) -> CompletedProcess[str]:
+    """`python -m delivery <args>` in `root`: in this process, as `python -m` runs it (tests/support/commands.py),
+    or with `subprocess=True` as a process of its own, as the workflows start it (a preview and an update here;
+    Ctrl-C and SIGTERM passed on to `pulumi` in tests/test_exit_codes.py)."""
     digest_file = root.parent / "digest.json"
     digest_file.write_text(digest_ if isinstance(digest_, str) else json.dumps(digest_))
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "GITHUB_"))}
@@ -81,9 +87,9 @@ def run(root: Path, *args: str, digest_: dict | str = CHANGED, **env: str) -> su
         "FAKE_DIGEST": str(digest_file),
         **env,
     }
-    return subprocess.run(
-        [sys.executable, "-m", "delivery", *args], cwd=root, env=environ, capture_output=True, text=True, timeout=60
-    )
+    if subprocess:
+        return run_module("delivery", *args, cwd=root, env=environ, timeout=60)
+    return run_module_in_process("delivery", *args, cwd=root, env=environ)
 
 
 def calls(root: Path) -> list[list[str]]:
@@ -99,7 +105,7 @@ def result(root: Path, out: str) -> dict:
 
 
 def test_preview_runs_the_policy_pack_in_text_and_json(project: Path) -> None:
-    proc = run(project, "preview", "dev", "--out", "out")
+    proc = run(project, "preview", "dev", "--out", "out", subprocess=True)
     assert proc.returncode == 0, proc.stderr
     text, as_json = calls(project)
     assert text[:3] == ["preview", "--stack", "dev"] and "--diff" in text
@@ -213,7 +219,7 @@ def test_drift_verdicts(project: Path, text_rc, json_rc, digest_, status, exit_c
 
 
 def test_up_runs_the_policy_pack_and_keeps_the_update_record(project: Path) -> None:
-    proc = run(project, "up", "prod", "--out", "out")
+    proc = run(project, "up", "prod", "--out", "out", subprocess=True)
     assert proc.returncode == 0, proc.stderr
     up, history = calls(project)
     assert up[:3] == ["up", "--stack", "prod"]
