@@ -2,6 +2,9 @@
 
 import pulumi
 
+from components.settings_error import SettingsError
 
-class ConfigError(pulumi.RunError):
-    """Invalid stack configuration. A `RunError`, so the Pulumi CLI prints only the message."""
+
+class ConfigError(SettingsError, pulumi.RunError):
+    """Invalid stack configuration, as the program reports it. A `RunError`, so the Pulumi CLI prints only the
+    message; a `SettingsError`, so whoever reads settings catches both the same way."""

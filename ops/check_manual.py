@@ -88,14 +88,13 @@ def select(only: str | None) -> list[Check]:
 
 
 def load_context(project_dir: Path, stack: str) -> Context:
-    from components.errors import ConfigError
-    from components.settings import settings_from_stack_config
+    from components.settings import SettingsError, settings_from_stack_config
     from stack_config import Project, ProjectError
 
     try:
         config = Project.load(project_dir.resolve()).stack_config(stack)
         return Context(stack, settings_from_stack_config(config.values, stack))
-    except (ProjectError, ConfigError) as exc:
+    except (ProjectError, SettingsError) as exc:
         raise UsageError(f"--stack {stack}: {exc}") from None
 
 

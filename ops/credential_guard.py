@@ -71,12 +71,12 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
 
 
 def check(args: argparse.Namespace, environ: Mapping[str, str], held: dict[str, str]) -> None:
-    from components.errors import ConfigError
+    from components.settings import SettingsError
     from stack_config import ProjectError
 
     try:
         settings, prod = load_stacks(args.project.resolve(), args.stack)
-    except (ProjectError, ConfigError, Refused) as error:
+    except (ProjectError, SettingsError, Refused) as error:
         raise OperatorError(f"--stack {args.stack}: {error}", exit_codes.USAGE) from None
     if settings.environment == "prod":
         raise OperatorError(

@@ -84,7 +84,7 @@ class ProdStack:
 def load_stacks(root: Path, stack: str) -> tuple[Settings, list[ProdStack]]:
     """The stack's settings, and where every prod stack's resources are. Refused if the stack files already
     put the stack in prod's Vercel team or Sentry organisation (account_isolation: no vendor is asked then);
-    ProjectError or ConfigError for a stack file that cannot be read."""
+    ProjectError or SettingsError for a stack file that cannot be read."""
     from components.settings import settings_from_stack_config
     from stack_config import Project
 

@@ -130,8 +130,7 @@ def _git_branch(text: str) -> str:
 
 def load_settings(stack: str):
     """The stack's settings, and where every prod stack's resources are (to refuse credentials reaching them)."""
-    from components.errors import ConfigError
-    from components.settings import PREVIEW_ENVIRONMENTS
+    from components.settings import PREVIEW_ENVIRONMENTS, SettingsError
     from stack_config import ProjectError
 
     try:
@@ -142,7 +141,7 @@ def load_settings(stack: str):
                 f"previews; allowed: a stack whose environment is {' or '.join(PREVIEW_ENVIRONMENTS)}",
                 EXIT_USAGE,
             )
-    except (ProjectError, ConfigError, Refused) as error:
+    except (ProjectError, SettingsError, Refused) as error:
         raise OperatorError(str(error), EXIT_USAGE) from None
     return settings, prod
 

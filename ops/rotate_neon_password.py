@@ -356,14 +356,13 @@ class Rotation:
 
     # Step 1: look up everything, change nothing.
     def _settings(self):
-        from components.errors import ConfigError
-        from components.settings import settings_from_stack_config
+        from components.settings import SettingsError, settings_from_stack_config
         from stack_config import Project, ProjectError
 
         try:
             values = Project.load(ROOT).stack_config(self.args.stack).values
             return settings_from_stack_config(values, self.args.stack)
-        except (ProjectError, ConfigError) as error:
+        except (ProjectError, SettingsError) as error:
             raise OperatorError(str(error), EXIT_USAGE) from None
 
     def _resolve(self, settings) -> Plan:

@@ -475,15 +475,3 @@ def test_base_branch_with_data_is_used_when_configured(previews: PreviewVendors,
     code, _out, err = run(previews, capsys, "create", "--pr", "8", "--branch", "other")
     assert code == 2
     assert "found 'main', the project's default branch, with data parent-data; previews would copy dev's data" in err
-
-
-def test_the_preview_and_rotation_commands_start_without_the_provider_sdks() -> None:
-    """They build the `DATABASE_URL` the program builds (components/database_url.py) without importing the
-    components or a provider SDK, which would add about half a second to every start."""
-    code = (
-        "import sys, ops.preview_env, ops.rotate_neon_password; print(sorted(m for m in sys.modules if "
-        "m.split('.')[0] in ('neon_sdk', 'pulumi_vercel', 'upstash_pulumi', 'pulumiverse_sentry', "
-        "'pulumiverse_grafana') or m in ('components.neon_database', 'components.tags')))"
-    )
-    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert loaded.stdout.strip() == "[]"

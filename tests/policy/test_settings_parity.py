@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 from mm_policies import environment as pack_environment
 from policy_harness import analyze_each, flagged, in_process_pack, neon_project, upstash_redis, vercel_project
 
-from components.errors import ConfigError
-from components.settings import parse_settings, settings_from_stack_config, stack_environment
+from components.settings import SettingsError, parse_settings, settings_from_stack_config, stack_environment
 from stack_config import Project
 from tests.support.project import ROOT
 
@@ -60,7 +59,7 @@ def _shipped(stack: str) -> dict:
 def settings_accept(raw: dict, stack: str) -> bool:
     try:
         parse_settings(raw, stack)
-    except ConfigError:
+    except SettingsError:
         return False
     return True
 
@@ -156,7 +155,7 @@ def test_a_stack_whose_settings_pass_is_judged_as_that_environment(name: str) ->
 
 
 def test_a_stack_name_that_stands_for_no_environment_is_refused_by_name() -> None:
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(SettingsError) as caught:
         parse_settings(raw_settings("prod"), "qa")
     assert (
         "motion-mavericks-portal:environment: found 'prod' in stack 'qa', whose name stands for no environment; "

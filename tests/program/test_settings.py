@@ -6,7 +6,7 @@ import pulumi
 import pytest
 
 from components.errors import ConfigError
-from components.settings import stack_environment
+from components.settings import SettingsError, stack_environment
 from preflight.monitor import run_program
 from stack_config import Project
 from tests.support.program import run_stack
@@ -21,6 +21,8 @@ def config_error(stack: str, **overrides) -> str:
 
 def test_config_error_is_a_run_error_so_the_cli_prints_no_traceback() -> None:
     assert issubclass(ConfigError, pulumi.RunError)
+    # and a SettingsError, which is what the tools that read stack files without the program catch
+    assert issubclass(ConfigError, SettingsError)
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from components.errors import ConfigError
 from components.settings import (
     Secrets,
     Settings,
+    SettingsError,
     grafana_secret_keys,
     load_secrets,
     load_settings,
@@ -66,7 +67,7 @@ def _merge(node: dict, change: dict) -> None:
 
 def refusal(raw: dict, name: str, keys: tuple[str, ...] = ()) -> str:
     """The whole message of the refusal; fails the test if the settings are accepted."""
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(SettingsError) as caught:
         parse_settings(raw, name, keys)
     return str(caught.value)
 
@@ -412,7 +413,7 @@ def test_a_typo_is_matched_to_the_closest_key_and_namespace() -> None:
 def test_a_stack_file_missing_a_section_names_only_that_section() -> None:
     values = dict(Project.load(ROOT).stack_config("prod").values)
     del values[f"{KEY}:tags"]
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(SettingsError) as caught:
         settings_from_stack_config(values, "prod")
     problems = [line for line in str(caught.value).splitlines() if line.startswith("  - ")]
     assert problems == [f"  - {KEY}:tags: missing; it is required (see README, 'Stack configuration')"]

@@ -9,8 +9,7 @@ import functools
 
 import pytest
 
-from components.errors import ConfigError
-from components.settings import parse_settings, settings_from_stack_config, unknown_keys
+from components.settings import SettingsError, parse_settings, settings_from_stack_config, unknown_keys
 from stack_config import Project
 from tests.support.project import ROOT
 
@@ -35,7 +34,7 @@ def prod_with(section: str, path: tuple[str, ...], value) -> dict:
 def refusal(raw: dict, stack: str = "prod") -> str | None:
     try:
         parse_settings(raw, stack)
-    except ConfigError as error:
+    except SettingsError as error:
         return str(error)
     return None
 
