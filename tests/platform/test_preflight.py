@@ -22,12 +22,13 @@ def platform_copy(tmp_path: Path) -> Path:
     return tmp_path / "platform"
 
 
-def test_the_shipped_platform_passes_the_pack(tmp_path: Path) -> None:
+def test_the_shipped_platform_passes_the_repositorys_pack_found_without_naming_it(tmp_path: Path) -> None:
     report = tmp_path / "platform.json"
-    result = preflight("--project", "platform", "--policy-pack", "policy", "--json", str(report))
+    result = preflight("--project", "platform", "--json", str(report))
     assert result.returncode == 0, result.stdout + result.stderr
     written = json.loads(report.read_text())
     [stack] = written["stacks"]
+    assert written["policyPack"]["name"] == "motion-mavericks-portal-policy"
     assert written["project"] == "motion-mavericks-platform"
     assert stack["name"] == "prod" and stack["status"] == "pass" and stack["diagnostics"] == []
     types = {r["type"] for r in stack["resources"]}
@@ -68,12 +69,3 @@ def test_an_unknown_top_level_platform_key_is_one_clear_error_and_exit_2(platfor
         "github, pulumiCloud, archive (did you mean archive?)"
     ) in output
     assert "Traceback" not in output
-
-
-def test_the_repositorys_pack_is_found_for_the_platform_without_naming_it(tmp_path: Path) -> None:
-    report = tmp_path / "platform.json"
-    result = preflight("--project", "platform", "--json", str(report))
-    assert result.returncode == 0, result.stdout + result.stderr
-    written = json.loads(report.read_text())
-    assert written["policyPack"]["name"] == "motion-mavericks-portal-policy"
-    assert written["project"] == "motion-mavericks-platform"
