@@ -38,19 +38,18 @@ import functools
 import json
 import os
 import re
-import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 import exit_codes
-from ops.common import OperatorError, require_env
+from ops.common import Console, OperatorError, require_env
 from ops.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
 from ops.neon import Branch, NeonApi
 from ops.onepassword import PASSWORD_FIELD, ItemRef, OnePasswordConnect
@@ -80,20 +79,6 @@ def default_vault(stack: str) -> str:
 
 def default_item(role: str) -> str:
     return f"neon-{role}"
-
-
-class Console:
-    """Every line the command prints passes through `redact` with every secret it holds."""
-
-    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
-        self.out, self.err = out or sys.stdout, err or sys.stderr
-        self.secrets: set[str] = set()
-
-    def say(self, text: str = "") -> None:
-        print(redact(text, self.secrets), file=self.out, flush=True)
-
-    def fail(self, text: str) -> None:
-        print(redact(f"error: {text}", self.secrets), file=self.err, flush=True)
 
 
 @dataclass
@@ -314,7 +299,7 @@ class Rotation:
 
     def _connect(self, settings) -> None:
         credentials = require_env(CREDENTIALS, self.environ)
-        self.console.secrets.update(credentials[name] for name in SECRET_CREDENTIALS)
+        self.console.hide(*(credentials[name] for name in SECRET_CREDENTIALS))
         try:  # a base URL that is not https, a malformed VENDOR_API_* tuning variable: the operator's to fix
             self.neon = NeonApi(
                 credentials["NEON_API_KEY"], self.environ.get("NEON_API_BASE_URL") or NEON_DEFAULT_BASE_URL
@@ -436,7 +421,7 @@ class Rotation:
             password = self._read_back(plan)
         for site in list(plan.variables):
             url = _database_url(plan, password)
-            self.console.secrets.add(url)
+            self.console.hide(url)
             try:
                 for variable in plan.variables[site]:
                     self.vercel.set_value(variable, url)
@@ -479,7 +464,7 @@ class Rotation:
                 f"and continues (the journal is {self.journal.path}).",
                 EXIT_PART_WAY,
             ) from None
-        self.console.secrets.update({password, quote(password, safe="")})
+        self.console.hide(password, quote(password, safe=""))
         say(f"  Neon: password of role {plan.role!r} reset")
         try:
             version = self.op.store_password(plan.item, password)
@@ -503,7 +488,7 @@ class Rotation:
             password, version = self.op.read_password(plan.item)
         except VendorAPIError as error:
             raise OperatorError(f"{error}\n{self._standing()}", EXIT_PART_WAY) from None
-        self.console.secrets.update({password, quote(password, safe="")})
+        self.console.hide(password, quote(password, safe=""))
         if version != plan.item.version:
             raise OperatorError(
                 f"1Password item {plan.item.item} in vault {plan.item.vault} changed since this rotation stored the "
