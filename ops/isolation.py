@@ -43,8 +43,8 @@ from vendor_api import VendorAPIError, VendorClient
 
 if TYPE_CHECKING:
     from components.settings import Settings
-    from ops.preview.neon import NeonApi
-    from ops.preview.vercel import VercelApi
+    from ops.neon import NeonApi
+    from ops.vercel import VercelApi
 
 CANNOT_SEE = (403, 404)
 WHERE = "docs/delivery.md, 'The credential guard'"

@@ -35,11 +35,11 @@ from pathlib import Path
 import exit_codes
 from ops.common import Console, OperatorError, require_env
 from ops.isolation import Refused, load_stacks
+from ops.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
+from ops.neon import NeonApi, wait_seconds
 from ops.preview.environment import Outcome, PreviewEnvironment
-from ops.preview.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
-from ops.preview.neon import NeonApi, wait_seconds
-from ops.preview.vercel import DEFAULT_BASE_URL as VERCEL_DEFAULT_BASE_URL
-from ops.preview.vercel import VercelApi
+from ops.vercel import DEFAULT_BASE_URL as VERCEL_DEFAULT_BASE_URL
+from ops.vercel import VercelApi
 from vendor_api import VendorAPIError, VendorSettingError, redact
 
 ROOT = Path(__file__).resolve().parent.parent
