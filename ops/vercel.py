@@ -1,20 +1,22 @@
-"""The one client of Vercel's REST API for every operator command: a project's environment variables
-(all, those of one git branch, or the stack-wide ones of a key), replacing one's value, creating or
-replacing a branch-scoped preview variable, deleting one, and whether a project is visible to the token at
-all. `ops.rotate_neon_password` sets the stack-wide `DATABASE_URL`; `ops.preview_env` (through
-`ops.preview.environment`) sets and removes a pull request's preview `DATABASE_URL`; `ops.isolation` asks
-whether a token sees prod's projects; `ops.checks` take `team_params`.
+"""The one client of Vercel's REST API for every operator command: a project, its domain, whether the
+token can see a team's projects or one project at all, a project's environment variables (all, those of
+one git branch, or the stack-wide ones of a key), replacing one's value, creating or replacing a
+branch-scoped preview variable, and deleting one. `ops.rotate_neon_password` sets the stack-wide
+`DATABASE_URL`; `ops.preview_env` (through `ops.preview.environment`) sets and removes a pull request's
+preview `DATABASE_URL`; `ops.isolation` asks whether a token sees prod's team or projects; the checks
+`ops.checks.vercel_git` and `ops.checks.vercel_domains` read a project's Git link and its domains.
 
 Authentication: `Authorization: Bearer $VERCEL_API_TOKEN`. Base URL `VERCEL_API_BASE_URL`, default
 Vercel's. The team is the stack's `vercel.team`: an id (`team_...`) goes as `teamId`, a slug as `slug` (the
 API takes either query parameter). A variable's `target` is a list of environments or one environment as a
 plain string (Vercel's OpenAPI description, `filterProjectEnvs`: `target: Array<...> | "production" | ...`).
 
-Sources (docs/previews.md, "Sources"): vercel.com/docs/rest-api/projects: `GET /v10/projects/{idOrName}/env`
+Sources (docs/previews.md, "Sources"): vercel.com/docs/rest-api/projects: `GET /v10/projects`, `GET
+/v9/projects/{idOrName}`, `GET /v9/projects/{idOrName}/domains/{domain}`, `GET /v10/projects/{idOrName}/env`
 (`gitBranch` filters to variables of that branch, which must target preview), `PATCH
 /v9/projects/{idOrName}/env/{id}`, `POST /v10/projects/{idOrName}/env?upsert=true` (an existing variable of
-the same key, target and git branch is updated instead of refused), `DELETE /v9/projects/{idOrName}/env/{id}`,
-`GET /v9/projects/{idOrName}`; vercel/terraform-provider-vercel `client/environment_variable.go` for the
+the same key, target and git branch is updated instead of refused), `DELETE /v9/projects/{idOrName}/env/{id}`;
+vercel/terraform-provider-vercel `client/environment_variable.go` for the
 body (`key`, `value`, `type`, `target`, `gitBranch`, `comment`) and the answer's `created` / `failed`.
 
 A preview variable's value is `sensitive` and cannot be read back, so `ops.preview_env` recognises its own
@@ -25,6 +27,7 @@ credential's generation (`Marker`), never anything secret.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -33,6 +36,7 @@ from vendor_api import VendorAPIError, VendorClient
 
 DEFAULT_BASE_URL = "https://api.vercel.com"
 VENDOR = "Vercel"
+CANNOT_SEE = (403, 404)  # what Vercel answers for a team or project the token cannot see
 MARKER_PREFIX = "motion-mavericks preview-env"
 MARKER = re.compile(
     rf"^{MARKER_PREFIX} pr=(?P<pr>\d+) neon-branch=(?P<branch>\S+) endpoint=(?P<endpoint>\S+) "
@@ -97,15 +101,26 @@ class VercelApi:
         self.team = team
         self.team_params = team_params(team)
 
+    def project(self, project: str, team: str | None = None) -> Any:
+        """`GET /v9/projects/{idOrName}` in the stack's team (or `team`): Vercel's answer, the project (its
+        Git `link` among it); a VendorAPIError with status 404 when there is no such project."""
+        params = self.team_params if team is None else team_params(team)
+        return self.client.request("GET", f"/v9/projects/{quote(project)}", params=params)
+
     def project_visible(self, project: str, team: str) -> bool:
         """Whether the token can see the project of `team` at all (404 or 403: it cannot)."""
-        try:
-            self.client.request("GET", f"/v9/projects/{quote(project)}", params=team_params(team))
-        except VendorAPIError as error:
-            if error.status in (403, 404):
-                return False
-            raise
-        return True
+        return _visible(lambda: self.project(project, team))
+
+    def projects_visible(self, team: str) -> bool:
+        """Whether the token can list the projects of `team` (`GET /v10/projects`, one is enough; 404 or 403:
+        it cannot)."""
+        return _visible(lambda: self.client.request("GET", "/v10/projects", params={**team_params(team), "limit": "1"}))
+
+    def project_domain(self, project: str, domain: str) -> Any:
+        """`GET /v9/projects/{idOrName}/domains/{domain}` in the stack's team: Vercel's answer (`verified`,
+        `verification[]`); a VendorAPIError with status 404 when the domain is not on the project."""
+        path = f"/v9/projects/{quote(project)}/domains/{quote(domain)}"
+        return self.client.request("GET", path, params=self.team_params)
 
     def variables(self, project: str, git_branch: str | None = None) -> list[Variable]:
         """The project's variables; with `git_branch`, only those scoped to that branch."""
@@ -184,6 +199,16 @@ class VercelApi:
         return VendorAPIError(
             VENDOR, f"project {project!r} has no {key} variable; `pulumi up` creates it (components/vercel_site.py)"
         )
+
+
+def _visible(call: Callable[[], object]) -> bool:
+    try:
+        call()
+    except VendorAPIError as error:
+        if error.status in CANNOT_SEE:
+            return False
+        raise
+    return True
 
 
 def _variable(project: str, env: dict[str, Any]) -> Variable:
