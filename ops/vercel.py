@@ -16,8 +16,8 @@ Sources (docs/previews.md, "Sources"): vercel.com/docs/rest-api/projects: `GET /
 (`gitBranch` filters to variables of that branch, which must target preview), `PATCH
 /v9/projects/{idOrName}/env/{id}`, `POST /v10/projects/{idOrName}/env?upsert=true` (an existing variable of
 the same key, target and git branch is updated instead of refused), `DELETE /v9/projects/{idOrName}/env/{id}`;
-vercel/terraform-provider-vercel `client/environment_variable.go` for the
-body (`key`, `value`, `type`, `target`, `gitBranch`, `comment`) and the answer's `created` / `failed`.
+vercel/terraform-provider-vercel `client/environment_variable.go` for the body (`key`, `value`, `type`,
+`target`, `gitBranch`, `comment`) and the answer's `created` / `failed`.
 
 A preview variable's value is `sensitive` and cannot be read back, so `ops.preview_env` recognises its own
 variables by their `comment`: a marker naming the pull request, the Neon branch and endpoint and the
