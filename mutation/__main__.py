@@ -121,7 +121,13 @@ SCOPE: tuple[Target, ...] = (
     Target(
         "ops_vercel",
         "ops/vercel.py",
-        (VENDOR_ANSWERS, VENDOR_EDGES, "tests/ops/test_rotate_neon_password.py"),
+        (
+            VENDOR_ANSWERS,
+            VENDOR_EDGES,
+            "tests/ops/test_rotate_neon_password.py",
+            "tests/ops/test_preview_env.py",  # the preview variables' calls (upsert, delete, markers)
+            "tests/ops/test_credential_guard.py",  # whether a project is visible
+        ),
         http=True,
     ),
     Target("ops_vercel_git", "ops/checks/vercel_git.py", (VENDOR_ANSWERS, VENDOR_EDGES), http=True),

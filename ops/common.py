@@ -1,12 +1,14 @@
-"""What every operator command shares: errors that end the command cleanly, and credentials from the
-environment."""
+"""What every operator command shares: errors that end the command cleanly, credentials from the
+environment, and the console that prints nothing secret."""
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
+from typing import TextIO
 
-from vendor_api.http import credential_problem
+from vendor_api.http import credential_problem, redact
 
 
 class OperatorError(Exception):
@@ -15,6 +17,25 @@ class OperatorError(Exception):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class Console:
+    """A command's output: every line passes through `redact` with every secret the command holds
+    (`hide`), errors go to stderr after `error: `, and each line is flushed at once."""
+
+    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
+        self.out, self.err = out or sys.stdout, err or sys.stderr
+        self.secrets: set[str] = set()
+
+    def say(self, text: str = "") -> None:
+        print(redact(text, self.secrets), file=self.out, flush=True)
+
+    def fail(self, text: str) -> None:
+        print(redact(f"error: {text}", self.secrets), file=self.err, flush=True)
+
+    def hide(self, *secrets: str) -> None:
+        """Never show these in any line from now on."""
+        self.secrets.update(secrets)
 
 
 def require_env(names: Mapping[str, str], environ: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -110,10 +110,10 @@ def check(args: argparse.Namespace, environ: Mapping[str, str], held: dict[str, 
 
 
 def clients(team: str, environ: Mapping[str, str], held: dict[str, str]) -> Credentials:
-    from ops.preview.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
-    from ops.preview.neon import NeonApi
-    from ops.preview.vercel import DEFAULT_BASE_URL as VERCEL_DEFAULT_BASE_URL
-    from ops.preview.vercel import VercelApi
+    from ops.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
+    from ops.neon import NeonApi
+    from ops.vercel import DEFAULT_BASE_URL as VERCEL_DEFAULT_BASE_URL
+    from ops.vercel import VercelApi
 
     def base(variable: str, default: str) -> str:
         return environ.get(variable, "").strip() or default

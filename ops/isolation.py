@@ -38,13 +38,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import account_isolation
-from ops.vercel import team_params
 from vendor_api import VendorAPIError, VendorClient
 
 if TYPE_CHECKING:
     from components.settings import Settings
-    from ops.preview.neon import NeonApi
-    from ops.preview.vercel import VercelApi
+    from ops.neon import NeonApi
+    from ops.vercel import VercelApi
 
 CANNOT_SEE = (403, 404)
 WHERE = "docs/delivery.md, 'The credential guard'"
@@ -150,12 +149,7 @@ def _neon(neon: NeonApi, prod: ProdStack, say: Callable[[str], None]) -> None:
 
 
 def _vercel(vercel: VercelApi, prod: ProdStack, say: Callable[[str], None]) -> None:
-    try:
-        vercel.client.request("GET", "/v10/projects", params={**team_params(prod.vercel_team), "limit": "1"})
-    except VendorAPIError as error:
-        if error.status not in CANNOT_SEE:
-            raise
-    else:
+    if vercel.projects_visible(prod.vercel_team):
         raise _refused(
             "VERCEL_API_TOKEN",
             f"the projects of Vercel team {prod.vercel_team!r}",

@@ -30,18 +30,16 @@ import functools
 import json
 import os
 import re
-import sys
 from pathlib import Path
-from typing import TextIO
 
 import exit_codes
-from ops.common import OperatorError, require_env
+from ops.common import Console, OperatorError, require_env
 from ops.isolation import Refused, load_stacks
+from ops.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
+from ops.neon import NeonApi, wait_seconds
 from ops.preview.environment import Outcome, PreviewEnvironment
-from ops.preview.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
-from ops.preview.neon import NeonApi, wait_seconds
-from ops.preview.vercel import DEFAULT_BASE_URL as VERCEL_DEFAULT_BASE_URL
-from ops.preview.vercel import VercelApi
+from ops.vercel import DEFAULT_BASE_URL as VERCEL_DEFAULT_BASE_URL
+from ops.vercel import VercelApi
 from vendor_api import VendorAPIError, VendorSettingError, redact
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,23 +53,6 @@ MAX_PR = 10_000_000
 # Vercel's `gitBranch` takes up to 250 characters. The set keeps the name safe in a URL, a Neon
 # branch's comment and markdown; it covers git's usual names (feature/x, dependabot/npm_and_yarn/y-1.2).
 GIT_BRANCH = re.compile(r"^(?!-)(?!.*\.\.)(?!.*//)[A-Za-z0-9._/+#@-]{1,250}(?<![/.])$")
-
-
-class Console:
-    """Every line passes through `redact` with every secret the command holds."""
-
-    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
-        self.out, self.err = out or sys.stdout, err or sys.stderr
-        self.secrets: set[str] = set()
-
-    def say(self, text: str) -> None:
-        print(redact(text, self.secrets), file=self.out, flush=True)
-
-    def fail(self, text: str) -> None:
-        print(redact(f"error: {text}", self.secrets), file=self.err, flush=True)
-
-    def hide(self, secret: str) -> None:
-        self.secrets.add(secret)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -149,8 +130,7 @@ def load_settings(stack: str):
 def run(args: argparse.Namespace, console: Console, environ: dict[str, str]) -> Outcome:
     settings, prod = load_settings(args.stack)
     credentials = require_env(CREDENTIALS, environ)
-    for value in credentials.values():
-        console.hide(value)
+    console.hide(*credentials.values())
     try:
         wait = wait_seconds(environ)
         neon = NeonApi(credentials["NEON_API_KEY"], environ.get("NEON_API_BASE_URL") or NEON_DEFAULT_BASE_URL, wait)

@@ -38,21 +38,20 @@ import functools
 import json
 import os
 import re
-import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 import exit_codes
-from ops.common import OperatorError, require_env
+from ops.common import Console, OperatorError, require_env
 from ops.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
-from ops.neon import Branch, NeonApi
+from ops.neon import Branch, NeonApi, Project
 from ops.onepassword import PASSWORD_FIELD, ItemRef, OnePasswordConnect
 from ops.vercel import DEFAULT_BASE_URL as VERCEL_DEFAULT_BASE_URL
 from ops.vercel import Variable, VercelApi
@@ -82,26 +81,14 @@ def default_item(role: str) -> str:
     return f"neon-{role}"
 
 
-class Console:
-    """Every line the command prints passes through `redact` with every secret it holds."""
-
-    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
-        self.out, self.err = out or sys.stdout, err or sys.stderr
-        self.secrets: set[str] = set()
-
-    def say(self, text: str = "") -> None:
-        print(redact(text, self.secrets), file=self.out, flush=True)
-
-    def fail(self, text: str) -> None:
-        print(redact(f"error: {text}", self.secrets), file=self.err, flush=True)
-
-
 @dataclass
 class Plan:
     stack: str
     role: str
     database: str
-    branch: Branch
+    project: Project
+    branch: Branch  # the project's default branch
+    host: str  # the branch's read-write endpoint
     item: ItemRef
     sites: dict[str, str]  # site -> Vercel project; empty when the role is not the sites' role
     app_role: str
@@ -199,11 +186,11 @@ class Journal:
             "role": plan.role,
             "state": "resetting",
             "neon": {
-                "projectId": plan.branch.project_id,
-                "projectName": plan.branch.project_name,
-                "branchId": plan.branch.branch_id,
-                "branchName": plan.branch.branch_name,
-                "host": plan.branch.host,
+                "projectId": plan.project.id,
+                "projectName": plan.project.name,
+                "branchId": plan.branch.id,
+                "branchName": plan.branch.name,
+                "host": plan.host,
                 "database": plan.database,
                 "appRole": plan.app_role,
             },
@@ -248,7 +235,9 @@ class Journal:
             stack=self.data["stack"],
             role=self.data["role"],
             database=neon["database"],
-            branch=Branch(neon["projectId"], neon["projectName"], neon["branchId"], neon["branchName"], neon["host"]),
+            project=Project(neon["projectId"], neon["projectName"]),
+            branch=Branch(neon["branchId"], neon["branchName"]),
+            host=neon["host"],
             item=ItemRef(op["vault"], op["vaultId"], op["item"], op["itemId"], int(op.get("version", 0))),
             sites={site: entry["project"] for site, entry in self.data["vercel"].items()},
             app_role=neon["appRole"],
@@ -301,8 +290,8 @@ class Rotation:
         settings = self._settings()
         self._connect(settings)
         try:
-            branch = self.neon.default_branch(settings.neon.project_name, settings.neon.org_id)
-            owner = self.neon.owner_role(branch)
+            project, branch, _ = self.neon.default_branch(settings.neon.project_name, settings.neon.org_id)
+            owner = self.neon.owner_role(project, branch)
         except VendorAPIError as error:
             raise OperatorError(f"{error}\nNothing was changed.", EXIT_NOTHING_CHANGED) from None
         return list(dict.fromkeys([owner, settings.neon.app_role]))
@@ -314,7 +303,7 @@ class Rotation:
 
     def _connect(self, settings) -> None:
         credentials = require_env(CREDENTIALS, self.environ)
-        self.console.secrets.update(credentials[name] for name in SECRET_CREDENTIALS)
+        self.console.hide(*(credentials[name] for name in SECRET_CREDENTIALS))
         try:  # a base URL that is not https, a malformed VENDOR_API_* tuning variable: the operator's to fix
             self.neon = NeonApi(
                 credentials["NEON_API_KEY"], self.environ.get("NEON_API_BASE_URL") or NEON_DEFAULT_BASE_URL
@@ -368,8 +357,8 @@ class Rotation:
     def _resolve(self, settings) -> Plan:
         role = self.args.role
         try:
-            branch = self.neon.default_branch(settings.neon.project_name, settings.neon.org_id)
-            self.neon.check_role(branch, role)
+            project, branch, endpoint = self.neon.default_branch(settings.neon.project_name, settings.neon.org_id)
+            self.neon.check_role(project, branch, role)
             item = self.op.find_item(
                 self.args.vault or default_vault(self.args.stack), self.args.item or default_item(role)
             )
@@ -378,7 +367,17 @@ class Rotation:
                 if role == settings.neon.app_role
                 else {}
             )
-            plan = Plan(self.args.stack, role, settings.neon.database, branch, item, sites, settings.neon.app_role)
+            plan = Plan(
+                self.args.stack,
+                role,
+                settings.neon.database,
+                project,
+                branch,
+                endpoint.host,
+                item,
+                sites,
+                settings.neon.app_role,
+            )
             self._look_up_variables(plan, list(sites))
         except VendorAPIError as error:
             raise OperatorError(f"{error}\nNothing was changed.", EXIT_NOTHING_CHANGED) from None
@@ -395,7 +394,7 @@ class Rotation:
     def _look_up_variables(self, plan: Plan, sites: Iterable[str]) -> None:
         for site in sites:
             project = plan.sites[site]
-            variables = self.vercel.variables(project, VARIABLE)
+            variables = self.vercel.stack_wide_variables(project, VARIABLE)
             if not variables:
                 raise VercelApi.no_such_variable(project, VARIABLE)
             plan.variables[site] = variables
@@ -405,20 +404,17 @@ class Rotation:
         verb = "Would rotate" if self.args.dry_run else "Rotating"
         say(f"{verb} the Neon password of role {plan.role!r} for stack {plan.stack!r}")
         stored = self.journal is not None and self.journal.state == "stored"
-        b, i = plan.branch, plan.item
+        p, b, i = plan.project, plan.branch, plan.item
         neon_action = "already reset" if stored else f"reset the password of role {plan.role}"
         op_action = "read it back from there" if stored else "store the new password there"
-        say(
-            f"  Neon       project {b.project_name} ({b.project_id}), branch {b.branch_name} ({b.branch_id}): "
-            f"{neon_action}"
-        )
+        say(f"  Neon       project {p.name} ({p.id}), branch {b.name} ({b.id}): {neon_action}")
         say(f"  1Password  vault {i.vault}, item {i.item} ({i.item_id}), field '{PASSWORD_FIELD}': {op_action}")
         if plan.sites:
             for site, variables in plan.variables.items():
                 targets = ", ".join(sorted({target for v in variables for target in v.targets})) or "no environment"
                 say(
-                    f"  Vercel     {plan.sites[site]} ({site}): set {VARIABLE} in {targets} "
-                    f"({len(variables)} variable{'s' * (len(variables) != 1)}, host {b.host}, database {plan.database})"
+                    f"  Vercel     {plan.sites[site]} ({site}): set {VARIABLE} in {targets} ({len(variables)} "
+                    f"variable{'s' * (len(variables) != 1)}, host {plan.host}, database {plan.database})"
                 )
         else:
             say(f"  Vercel     nothing: the sites' {VARIABLE} uses role {plan.app_role!r}, not {plan.role!r}")
@@ -436,7 +432,7 @@ class Rotation:
             password = self._read_back(plan)
         for site in list(plan.variables):
             url = _database_url(plan, password)
-            self.console.secrets.add(url)
+            self.console.hide(url)
             try:
                 for variable in plan.variables[site]:
                     self.vercel.set_value(variable, url)
@@ -464,7 +460,8 @@ class Rotation:
         else:
             self.journal.record("resuming: resetting the password in Neon again")
         try:
-            password = self.neon.reset_password(plan.branch, plan.role)
+            # Stored in 1Password before anything else, so no wait for Neon's operations can lose it.
+            password = self.neon.reset_password(plan.project, plan.branch, plan.role, wait=False)
         except VendorAPIError as error:
             refused = error.status is not None and 400 <= error.status < 500 and error.status != 429
             if refused and fresh:  # Neon refused before acting, and no earlier attempt: nothing to resume
@@ -479,7 +476,7 @@ class Rotation:
                 f"and continues (the journal is {self.journal.path}).",
                 EXIT_PART_WAY,
             ) from None
-        self.console.secrets.update({password, quote(password, safe="")})
+        self.console.hide(password, quote(password, safe=""))
         say(f"  Neon: password of role {plan.role!r} reset")
         try:
             version = self.op.store_password(plan.item, password)
@@ -503,7 +500,7 @@ class Rotation:
             password, version = self.op.read_password(plan.item)
         except VendorAPIError as error:
             raise OperatorError(f"{error}\n{self._standing()}", EXIT_PART_WAY) from None
-        self.console.secrets.update({password, quote(password, safe="")})
+        self.console.hide(password, quote(password, safe=""))
         if version != plan.item.version:
             raise OperatorError(
                 f"1Password item {plan.item.item} in vault {plan.item.vault} changed since this rotation stored the "
@@ -541,7 +538,7 @@ class Rotation:
 def _database_url(plan: Plan, password: str) -> str:
     from components.database_url import postgres_uri
 
-    return postgres_uri(plan.role, password, plan.branch.host, plan.database)
+    return postgres_uri(plan.role, password, plan.host, plan.database)
 
 
 def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:

@@ -60,9 +60,13 @@ def env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
+def base_url(vendor: str, default_base: str) -> str:
+    """`<VENDOR>_API_BASE_URL` (a test's server), else the vendor's own."""
+    return os.environ.get(f"{vendor.upper()}_API_BASE_URL", "").strip() or default_base
+
+
 def client(vendor: str, default_base: str, hint: str, **auth: object) -> VendorClient:
-    base = os.environ.get(f"{vendor.upper()}_API_BASE_URL", "").strip() or default_base
-    return VendorClient(vendor, base, credential_hint=hint, **auth)  # type: ignore[arg-type]
+    return VendorClient(vendor, base_url(vendor, default_base), credential_hint=hint, **auth)  # type: ignore[arg-type]
 
 
 class UnexpectedAnswer(Exception):

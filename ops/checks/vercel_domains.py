@@ -10,22 +10,19 @@ needed). https://vercel.com/docs/rest-api/projects/get-a-project-domain
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from ops.checks.base import FAIL, PASS, Check, Context, Result, client, env
-from ops.vercel import team_params
+from ops.checks.base import FAIL, PASS, Check, Context, Result, base_url, env
+from ops.vercel import DEFAULT_BASE_URL, VercelApi
 from vendor_api import VendorAPIError
 
 
 def check_domains_verified(context: Context) -> Result:
     vercel = context.settings.vercel
-    api = client("Vercel", "https://api.vercel.com", "VERCEL_API_TOKEN", bearer_token=env("VERCEL_API_TOKEN"))
+    api = VercelApi(env("VERCEL_API_TOKEN"), vercel.team, base_url("Vercel", DEFAULT_BASE_URL))
     problems, verified = [], []
     for _, site in vercel.sites.items():
         for domain in site.domains:
-            path = f"/v9/projects/{quote(site.name)}/domains/{quote(domain)}"
             try:
-                answer = api.request("GET", path, params=team_params(vercel.team))
+                answer = api.project_domain(site.name, domain)
             except VendorAPIError as exc:
                 if exc.status != 404:
                     raise

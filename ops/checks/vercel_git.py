@@ -13,8 +13,8 @@ and `repo`; GitLab as `gitlab` with `projectNamespace` and `projectName`; Bitbuc
 
 from __future__ import annotations
 
-from ops.checks.base import FAIL, PASS, Check, Context, Result, client, env
-from ops.vercel import team_params
+from ops.checks.base import FAIL, PASS, Check, Context, Result, base_url, env
+from ops.vercel import DEFAULT_BASE_URL, VercelApi
 from vendor_api import VendorAPIError
 
 # Vercel link type -> the stack file's `git.type`.
@@ -47,11 +47,11 @@ def linked_repository(link: dict) -> tuple[str | None, str | None]:
 
 def check_git_links(context: Context) -> Result:
     vercel = context.settings.vercel
-    api = client("Vercel", "https://api.vercel.com", "VERCEL_API_TOKEN", bearer_token=env("VERCEL_API_TOKEN"))
+    api = VercelApi(env("VERCEL_API_TOKEN"), vercel.team, base_url("Vercel", DEFAULT_BASE_URL))
     problems, linked = [], []
     for _, site in vercel.sites.items():
         try:
-            project = api.request("GET", f"/v9/projects/{site.name}", params=team_params(vercel.team))
+            project = api.project(site.name)
         except VendorAPIError as exc:
             if exc.status != 404:
                 raise

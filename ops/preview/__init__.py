@@ -1,5 +1,6 @@
 """Per-pull-request preview environments: one Neon branch and branch-scoped Vercel preview variables.
 
-`neon.py` and `vercel.py` are the subsets of the vendors' APIs used; `environment.py` the steps of
-`create`, `delete` and `cleanup`; `ops/preview_env.py` the command. See docs/previews.md.
+`environment.py` holds the steps of `create`, `delete` and `cleanup`; `ops/preview_env.py` the command
+(arguments, output, exit codes); `ops/neon.py` and `ops/vercel.py` the vendors' APIs, shared with every
+other operator command. See docs/previews.md.
 """

@@ -19,8 +19,8 @@ from urllib.parse import quote
 from components.database_url import postgres_uri
 from components.settings import NEON_AU_REGIONS, Settings
 from ops.isolation import Credentials, ProdStack, Refused, refuse_prod_capable
-from ops.preview.neon import Branch, Endpoint, NeonApi, Project, rfc3339
-from ops.preview.vercel import Marker, PreviewVariable, VercelApi
+from ops.neon import Branch, Endpoint, NeonApi, Project, rfc3339
+from ops.vercel import Marker, Variable, VercelApi
 from vendor_api import VendorAPIError
 
 VARIABLE = "DATABASE_URL"
@@ -232,7 +232,7 @@ class PreviewEnvironment:
             self.say(f"Vercel: {name}: {VARIABLE} (sensitive, preview, branch {git_branch!r}) set")
 
     @staticmethod
-    def _ours(variables: list[PreviewVariable], git_branch: str) -> list[PreviewVariable]:
+    def _ours(variables: list[Variable], git_branch: str) -> list[Variable]:
         return [v for v in variables if v.key == VARIABLE and v.git_branch == git_branch and "preview" in v.targets]
 
     # --- delete and cleanup ---------------------------------------------------------------------------
@@ -304,7 +304,7 @@ class PreviewEnvironment:
     def _expired(self, branch: Branch) -> bool:
         return branch.expires_at is not None and branch.expires_at <= self.now
 
-    def _delete_variable(self, variable: PreviewVariable) -> int:
+    def _delete_variable(self, variable: Variable) -> int:
         if self.vercel.delete(variable):
             self._changed()
             where = f"branch {variable.git_branch!r}" if variable.git_branch else "no branch"

@@ -126,8 +126,13 @@ class FakeNeon(FakeVendor):
             return self._json({"branches": branches})
         if method == "GET" and rest == "/endpoints":
             endpoints = [
-                {"host": "ep-fake-ro.ap-southeast-2.aws.neon.tech", "branch_id": BRANCH_ID, "type": "read_only"},
-                {"host": HOST, "branch_id": BRANCH_ID, "type": "read_write"},
+                {
+                    "id": "ep-fake-ro",
+                    "host": "ep-fake-ro.ap-southeast-2.aws.neon.tech",
+                    "branch_id": BRANCH_ID,
+                    "type": "read_only",
+                },
+                {"id": HOST.split(".")[0], "host": HOST, "branch_id": BRANCH_ID, "type": "read_write"},
             ]
             return self._json({"endpoints": endpoints})
         if method == "GET" and rest == f"/branches/{BRANCH_ID}/databases":

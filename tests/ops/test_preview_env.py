@@ -264,7 +264,7 @@ def test_a_vercel_404_part_way_stops_with_exit_3_then_resumes(previews: PreviewV
     previews.vercel.projects.discard(DEV_SITES[2])
     code, out, err = create(previews, capsys)
     assert code == 3
-    assert "no Vercel project 'mm-portal-guest-dev' in team 'motion-mavericks-nonprod'" in err
+    assert "Vercel API: no project 'mm-portal-guest-dev' in team 'motion-mavericks-nonprod'" in err
     assert "Stopped part-way" in err and "Run the same command again" in err
     previews.vercel.projects.add(DEV_SITES[2])
     code, out, err = create(previews, capsys)

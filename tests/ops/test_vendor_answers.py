@@ -62,7 +62,9 @@ def test_a_variables_target_is_read_as_vercel_answers_it(httpserver: HTTPServer,
     httpserver.expect_request("/v10/projects/site/env", query_string={"slug": "motion-mavericks"}).respond_with_json(
         {"envs": [before, env, other], "pagination": {"count": 3, "next": None, "prev": None}}
     )
-    (variable,) = VercelApi(TOKEN, "motion-mavericks", httpserver.url_for("/")).variables("site", "DATABASE_URL")
+    (variable,) = VercelApi(TOKEN, "motion-mavericks", httpserver.url_for("/")).stack_wide_variables(
+        "site", "DATABASE_URL"
+    )
     assert (variable.env_id, variable.key, variable.targets) == ("env-1", "DATABASE_URL", expected)
 
 
@@ -72,7 +74,7 @@ def test_a_variables_target_is_read_as_vercel_answers_it(httpserver: HTTPServer,
 )
 def test_the_team_goes_as_team_id_or_slug(httpserver: HTTPServer, team: str, query: dict[str, str]) -> None:
     httpserver.expect_request("/v10/projects/site/env", query_string=query).respond_with_json({"envs": []})
-    assert VercelApi(TOKEN, team, httpserver.url_for("/")).variables("site", "DATABASE_URL") == []
+    assert VercelApi(TOKEN, team, httpserver.url_for("/")).stack_wide_variables("site", "DATABASE_URL") == []
 
 
 # --- Vercel: Git links -----------------------------------------------------------------------------------------

@@ -66,7 +66,9 @@ def test_a_link_whose_names_are_not_strings_names_no_repository(vercel_api: HTTP
 
 def test_vercel_s_empty_answer_means_no_variables(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v10/projects/site/env", query_string=TEAM).respond_with_json({})
-    assert VercelApi(TOKEN, "motion-mavericks", httpserver.url_for("/")).variables("site", "DATABASE_URL") == []
+    assert (
+        VercelApi(TOKEN, "motion-mavericks", httpserver.url_for("/")).stack_wide_variables("site", "DATABASE_URL") == []
+    )
 
 
 @pytest.mark.parametrize(
