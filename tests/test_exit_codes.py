@@ -157,16 +157,28 @@ def interrupt(process: subprocess.Popen[str], signal_number: int) -> tuple[str, 
 
 
 def reader_waiting(fifo: Path, process: subprocess.Popen[str]) -> int:
-    """Wait until `process` has opened `fifo` to read it; returns our (silent) writing end."""
+    """Wait until `process` has opened `fifo` and is blocked reading it; returns our (silent) writing end.
+
+    Opened is not enough: our end opening is what lets the command's `open()` return, and a signal that
+    lands before its `read()` begins, in C code with no Python line in between, is handled only when that
+    read returns (Python runs signal handlers between lines and when a system call is interrupted; see
+    README "Exit codes"), which here is never. So the signal waits until the kernel shows the command
+    asleep in the read (Linux's /proc/<pid>/wchan, "pipe_read" or "anon_pipe_read")."""
     deadline = time.monotonic() + 120
     while True:
         try:
-            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            break
         except OSError as error:
             assert error.errno == errno.ENXIO, error
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the command never opened its input"
         time.sleep(0.02)
+    while "pipe_read" not in Path(f"/proc/{process.pid}/wchan").read_text():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the command never read its input"
+        time.sleep(0.01)
+    return writer
 
 
 SIGNALS = pytest.mark.parametrize(
