@@ -122,6 +122,7 @@ SCOPE: tuple[Target, ...] = (
         "ops_vercel",
         "ops/vercel.py",
         (
+            "tests/ops/test_vercel_api.py",  # every call of the client, first: it kills most mutants alone
             VENDOR_ANSWERS,
             VENDOR_EDGES,
             "tests/ops/test_rotate_neon_password.py",
