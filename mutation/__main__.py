@@ -131,6 +131,19 @@ SCOPE: tuple[Target, ...] = (
         ),
         http=True,
     ),
+    Target(
+        "ops_neon",
+        "ops/neon.py",
+        (
+            "tests/ops/test_neon_api.py",  # every call of the client, first: it kills most mutants alone
+            "tests/ops/test_preview_env.py",  # branches, endpoints, roles, databases, operations, 423
+            "tests/ops/test_rotate_neon_password.py",  # the project by name, the owner role, reset_password
+            "tests/ops/test_credential_guard.py",  # whether a key sees prod's project
+            "tests/ci/test_preview_env_workflows.py",
+            "tests/ops/test_bad_input_properties.py",
+        ),
+        http=True,
+    ),
     Target("ops_vercel_git", "ops/checks/vercel_git.py", (VENDOR_ANSWERS, VENDOR_EDGES), http=True),
     Target("ops_mux", "ops/checks/mux.py", (VENDOR_ANSWERS, VENDOR_EDGES), http=True),
 )
@@ -149,6 +162,7 @@ DEFAULT = (
     "residency",
     "retention",
     "ops_vercel",
+    "ops_neon",
     "ops_vercel_git",
     "ops_mux",
 )
@@ -157,6 +171,7 @@ DEFAULT = (
 # Relative cost (mutants x test time), so the longest target starts first and no worker idles at the end.
 SIZE = {
     "settings": 10,
+    "ops_neon": 3,
     "residency": 4,
     "retention": 2,
     "environment": 2,
