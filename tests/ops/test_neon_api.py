@@ -76,9 +76,17 @@ def test_two_projects_of_the_name_are_an_error_naming_both(api: NeonApi, httpser
 # --- branches -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("org_id", "where"), [(None, ""), ("org-7", " in organisation org-7")])
+def test_a_missing_project_is_named_with_its_organisation(api: NeonApi, httpserver, org_id, where: str) -> None:
+    httpserver.expect_request("/projects").respond_with_json({"projects": [{"id": "p0", "name": "mm-portal-dev"}]})
+    with pytest.raises(VendorAPIError) as caught:
+        api.default_branch("mm-portal-prod", org_id)
+    assert str(caught.value).startswith(f"Neon API: no project named 'mm-portal-prod'{where} visible to NEON_API_KEY;")
+
+
 def test_a_branch_is_looked_up_by_a_search_for_its_name(api: NeonApi, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/projects/proj-1/branches", query_string={"search": "preview/pr-7"}).respond_with_json(
-        {"branches": [{"id": f"br-{n}", "name": f"preview/pr-{n}"} for n in (10, 7, 70)]}
+        {"branches": [{"id": f"br-{n}", "name": f"preview/pr-{n}"} for n in (70, 10, 7)]}
     )
     assert api.branch_named(PROJECT, "preview/pr-7") == Branch("br-7", "preview/pr-7")
 
@@ -141,8 +149,24 @@ def test_a_branch_s_read_write_endpoint_is_its_own_with_a_host(api: NeonApi, htt
 
 def test_an_expiry_neon_wrote_in_another_form_is_read_as_none() -> None:
     assert parse_time("next tuesday") is None
+    assert parse_time(1796688000) is None and parse_time(None) is None and parse_time("") is None
     assert Branch.from_api({"id": "b1", "expires_at": "2026-13-45T00:00:00Z"}).expires_at is None
     assert parse_time("2026-12-08T00:00:00Z").isoformat() == "2026-12-08T00:00:00+00:00"
+
+
+def test_a_renewed_expiry_is_in_place_when_neon_has_finished(api: NeonApi, httpserver, slept) -> None:
+    httpserver.expect_request(
+        "/projects/proj-1/branches/br-7",
+        method="PATCH",
+        json={"branch": {"expires_at": "2026-12-21T00:00:00Z"}},
+    ).respond_with_json({"branch": {"id": "br-7"}, "operations": [{"id": "op-8", "status": "running"}]})
+    polls = counted(
+        httpserver, "/projects/proj-1/operations/op-8", [json_answer({"operation": {"status": "finished"}})]
+    )
+    expires = parse_time("2026-12-21T00:00:00Z")
+    assert expires is not None
+    api.set_expiry(PROJECT, Branch("br-7", "preview/pr-7"), expires)
+    assert len(polls) == 1
 
 
 def test_deleting_a_branch_already_gone_says_so(api: NeonApi, httpserver: HTTPServer) -> None:
@@ -165,9 +189,15 @@ def test_a_branch_delete_refused_otherwise_is_an_error(api: NeonApi, httpserver:
 def test_a_created_endpoint_is_the_one_neon_answers(api: NeonApi, httpserver: HTTPServer) -> None:
     httpserver.expect_request(
         "/projects/proj-1/endpoints", method="POST", json={"endpoint": {"branch_id": "br-main", "type": "read_write"}}
-    ).respond_with_json({"endpoint": {"id": "ep-9", "host": "ep-9.neon.tech"}, "operations": []})
+    ).respond_with_json(
+        {"endpoint": {"id": "ep-9", "host": "ep-9.neon.tech"}, "operations": [{"id": "op-9", "status": "running"}]}
+    )
+    polls = counted(
+        httpserver, "/projects/proj-1/operations/op-9", [json_answer({"operation": {"status": "finished"}})]
+    )
     endpoint = api.create_endpoint(PROJECT, MAIN)
     assert (endpoint.id, endpoint.host) == ("ep-9", "ep-9.neon.tech")
+    assert len(polls) == 1, "the endpoint is returned once Neon has started it"
 
 
 def test_a_missing_role_is_a_not_found_naming_the_roles_there(api: NeonApi, httpserver: HTTPServer) -> None:
@@ -207,11 +237,42 @@ def test_a_created_database_is_ready_when_neon_has_finished(api: NeonApi, httpse
     assert len(polls) == 1
 
 
+def test_the_owner_role_is_the_first_database_s_named_owner(api: NeonApi, httpserver: HTTPServer) -> None:
+    databases = [
+        {"name": "a", "owner_name": "", "created_at": "2026-01-01T00:00:00Z"},
+        {"name": "b", "owner_name": 5, "created_at": "2026-01-02T00:00:00Z"},
+        {"name": "c", "owner_name": "portal_owner", "created_at": "2026-01-04T00:00:00Z"},
+        {"name": "d", "owner_name": "later_owner", "created_at": "2026-01-05T00:00:00Z"},
+    ]
+    httpserver.expect_request("/projects/proj-1/branches/br-main/databases").respond_with_json({"databases": databases})
+    assert api.owner_role(PROJECT, MAIN) == "portal_owner"
+
+
+@pytest.mark.parametrize("status", [400, 403])
+def test_a_role_check_refused_otherwise_than_404_is_an_error(api: NeonApi, httpserver, status: int) -> None:
+    httpserver.expect_request("/projects/proj-1/branches/br-main/roles/portal_app").respond_with_json({}, status=status)
+    with pytest.raises(VendorAPIError) as caught:
+        api.has_role(PROJECT, MAIN, "portal_app")
+    assert caught.value.status == status
+
+
+@pytest.mark.parametrize("answer", [{"role": {"name": "portal_app"}}, {"role": {"password": ""}}, {}])
+def test_a_reset_answered_without_a_password_is_an_error_about_the_answer(api: NeonApi, httpserver, answer) -> None:
+    httpserver.expect_request(
+        "/projects/proj-1/branches/br-main/roles/portal_app/reset_password", method="POST"
+    ).respond_with_json(answer)
+    with pytest.raises(VendorAPIError) as caught:
+        api.reset_password(PROJECT, MAIN, "portal_app", wait=False)
+    assert caught.value.status == 200
+    assert str(caught.value) == "Neon API: the role was changed but Neon's answer holds no password"
+
+
 @pytest.mark.parametrize("databases", [["portal"], [{"name": "portal", "owner_name": "owner"}, 7], "portal"])
 def test_databases_of_another_shape_are_named_as_a_changed_api(api: NeonApi, httpserver, databases) -> None:
     httpserver.expect_request("/projects/proj-1/branches/br-main/databases").respond_with_json({"databases": databases})
-    with pytest.raises(VendorAPIError, match="expected a list of databases; the API may have changed"):
+    with pytest.raises(VendorAPIError, match="expected a list of databases; the API may have changed") as caught:
         api.owner_role(PROJECT, MAIN)
+    assert caught.value.status == 200, "Neon answered; what it answered is the problem"
 
 
 # --- waiting: Neon's 423 and its operations -----------------------------------------------------------
