@@ -175,6 +175,17 @@ def test_deleting_a_branch_already_gone_says_so(api: NeonApi, httpserver: HTTPSe
     assert api.delete_branch(PROJECT, branch) is False
 
 
+def test_a_deleted_branch_is_gone_when_neon_has_finished(api: NeonApi, httpserver, slept) -> None:
+    httpserver.expect_request("/projects/proj-1/branches/br-7", method="DELETE").respond_with_json(
+        {"branch": {"id": "br-7"}, "operations": [{"id": "op-7", "status": "running"}]}
+    )
+    polls = counted(
+        httpserver, "/projects/proj-1/operations/op-7", [json_answer({"operation": {"status": "finished"}})]
+    )
+    assert api.delete_branch(PROJECT, Branch("br-7", "preview/pr-7")) is True
+    assert len(polls) == 1
+
+
 @pytest.mark.parametrize("status", [400, 403, 409])
 def test_a_branch_delete_refused_otherwise_is_an_error(api: NeonApi, httpserver: HTTPServer, status: int) -> None:
     httpserver.expect_request("/projects/proj-1/branches/br-7", method="DELETE").respond_with_json({}, status=status)
@@ -248,7 +259,7 @@ def test_the_owner_role_is_the_first_database_s_named_owner(api: NeonApi, httpse
     assert api.owner_role(PROJECT, MAIN) == "portal_owner"
 
 
-@pytest.mark.parametrize("status", [400, 403])
+@pytest.mark.parametrize("status", [400, 403, 409])
 def test_a_role_check_refused_otherwise_than_404_is_an_error(api: NeonApi, httpserver, status: int) -> None:
     httpserver.expect_request("/projects/proj-1/branches/br-main/roles/portal_app").respond_with_json({}, status=status)
     with pytest.raises(VendorAPIError) as caught:
