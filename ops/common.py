@@ -1,5 +1,6 @@
-"""What every operator command shares: errors that end the command cleanly, credentials from the
-environment, and the console that prints nothing secret."""
+"""What every operator command shares: errors that end the command cleanly, credentials and vendor base URLs
+from the environment, what "cannot see" looks like in a vendor's answer, and the console that prints nothing
+secret."""
 
 from __future__ import annotations
 
@@ -9,6 +10,15 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from vendor_api.http import credential_problem, redact
+
+# What a vendor answers for a team, project or organisation the credential cannot see (Vercel, Neon, Sentry).
+CANNOT_SEE = (403, 404)
+
+
+def base_url(vendor: str, default: str, environ: Mapping[str, str] | None = None) -> str:
+    """`<VENDOR>_API_BASE_URL` (e.g. a test's local server), else the vendor's own `default`."""
+    environ = os.environ if environ is None else environ
+    return environ.get(f"{vendor.upper()}_API_BASE_URL", "").strip() or default
 
 
 class OperatorError(Exception):

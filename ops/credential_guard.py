@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import exit_codes
-from ops.common import OperatorError, require_env
+from ops.common import OperatorError, base_url, require_env
 from ops.isolation import Credentials, Refused, load_stacks, refuse_prod_capable
 from vendor_api import VendorAPIError, VendorClient, VendorSettingError, redact
 
@@ -115,19 +115,16 @@ def clients(team: str, environ: Mapping[str, str], held: dict[str, str]) -> Cred
     from ops.vercel import DEFAULT_BASE_URL as VERCEL_DEFAULT_BASE_URL
     from ops.vercel import VercelApi
 
-    def base(variable: str, default: str) -> str:
-        return environ.get(variable, "").strip() or default
-
     credentials = Credentials()
     if "NEON_API_KEY" in held:
-        credentials.neon = NeonApi(held["NEON_API_KEY"], base("NEON_API_BASE_URL", NEON_DEFAULT_BASE_URL))
+        credentials.neon = NeonApi(held["NEON_API_KEY"], base_url("Neon", NEON_DEFAULT_BASE_URL, environ))
     if "VERCEL_API_TOKEN" in held:
-        vercel_base = base("VERCEL_API_BASE_URL", VERCEL_DEFAULT_BASE_URL)
+        vercel_base = base_url("Vercel", VERCEL_DEFAULT_BASE_URL, environ)
         credentials.vercel = VercelApi(held["VERCEL_API_TOKEN"], team, vercel_base)
     if "UPSTASH_API_KEY" in held:
         credentials.upstash = VendorClient(
             "Upstash",
-            base("UPSTASH_API_BASE_URL", UPSTASH_DEFAULT_BASE_URL),
+            base_url("Upstash", UPSTASH_DEFAULT_BASE_URL, environ),
             credential_hint="UPSTASH_EMAIL and UPSTASH_API_KEY",
             auth=(held["UPSTASH_EMAIL"], held["UPSTASH_API_KEY"]),
         )

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import account_isolation
+from ops.common import CANNOT_SEE
 from vendor_api import VendorAPIError, VendorClient
 
 if TYPE_CHECKING:
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
     from ops.neon import NeonApi
     from ops.vercel import VercelApi
 
-CANNOT_SEE = (403, 404)
 WHERE = "docs/delivery.md, 'The credential guard'"
 
 

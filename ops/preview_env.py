@@ -33,7 +33,7 @@ import re
 from pathlib import Path
 
 import exit_codes
-from ops.common import Console, OperatorError, require_env
+from ops.common import Console, OperatorError, base_url, require_env
 from ops.isolation import Refused, load_stacks
 from ops.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
 from ops.neon import NeonApi, wait_seconds
@@ -133,11 +133,11 @@ def run(args: argparse.Namespace, console: Console, environ: dict[str, str]) -> 
     console.hide(*credentials.values())
     try:
         wait = wait_seconds(environ)
-        neon = NeonApi(credentials["NEON_API_KEY"], environ.get("NEON_API_BASE_URL") or NEON_DEFAULT_BASE_URL, wait)
+        neon = NeonApi(credentials["NEON_API_KEY"], base_url("Neon", NEON_DEFAULT_BASE_URL, environ), wait)
         vercel = VercelApi(
             credentials["VERCEL_API_TOKEN"],
             settings.vercel.team,
-            environ.get("VERCEL_API_BASE_URL") or VERCEL_DEFAULT_BASE_URL,
+            base_url("Vercel", VERCEL_DEFAULT_BASE_URL, environ),
         )
     except (ValueError, VendorAPIError) as error:
         raise OperatorError(str(error), EXIT_USAGE) from None

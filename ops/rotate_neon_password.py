@@ -49,7 +49,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 import exit_codes
-from ops.common import Console, OperatorError, require_env
+from ops.common import Console, OperatorError, base_url, require_env
 from ops.neon import DEFAULT_BASE_URL as NEON_DEFAULT_BASE_URL
 from ops.neon import Branch, NeonApi, Project
 from ops.onepassword import PASSWORD_FIELD, ItemRef, OnePasswordConnect
@@ -305,14 +305,12 @@ class Rotation:
         credentials = require_env(CREDENTIALS, self.environ)
         self.console.hide(*(credentials[name] for name in SECRET_CREDENTIALS))
         try:  # a base URL that is not https, a malformed VENDOR_API_* tuning variable: the operator's to fix
-            self.neon = NeonApi(
-                credentials["NEON_API_KEY"], self.environ.get("NEON_API_BASE_URL") or NEON_DEFAULT_BASE_URL
-            )
+            self.neon = NeonApi(credentials["NEON_API_KEY"], base_url("Neon", NEON_DEFAULT_BASE_URL, self.environ))
             self.op = OnePasswordConnect(credentials["OP_CONNECT_HOST"], credentials["OP_CONNECT_TOKEN"])
             self.vercel = VercelApi(
                 credentials["VERCEL_API_TOKEN"],
                 settings.vercel.team,
-                self.environ.get("VERCEL_API_BASE_URL") or VERCEL_DEFAULT_BASE_URL,
+                base_url("Vercel", VERCEL_DEFAULT_BASE_URL, self.environ),
             )
         except VendorSettingError as error:
             raise OperatorError(f"{error}\nNothing was changed.", EXIT_USAGE) from None

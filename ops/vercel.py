@@ -32,11 +32,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from ops.common import CANNOT_SEE
 from vendor_api import VendorAPIError, VendorClient
 
 DEFAULT_BASE_URL = "https://api.vercel.com"
 VENDOR = "Vercel"
-CANNOT_SEE = (403, 404)  # what Vercel answers for a team or project the token cannot see
 MARKER_PREFIX = "motion-mavericks preview-env"
 MARKER = re.compile(
     rf"^{MARKER_PREFIX} pr=(?P<pr>\d+) neon-branch=(?P<branch>\S+) endpoint=(?P<endpoint>\S+) "

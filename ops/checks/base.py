@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ops.common import base_url
 from vendor_api import VendorClient
 from vendor_api.http import credential_problem
 
@@ -58,11 +59,6 @@ def env(name: str) -> str:
 def env_list(name: str) -> list[str]:
     """A comma-separated list from the environment; empty when unset."""
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
-
-
-def base_url(vendor: str, default_base: str) -> str:
-    """`<VENDOR>_API_BASE_URL` (a test's server), else the vendor's own."""
-    return os.environ.get(f"{vendor.upper()}_API_BASE_URL", "").strip() or default_base
 
 
 def client(vendor: str, default_base: str, hint: str, **auth: object) -> VendorClient:
