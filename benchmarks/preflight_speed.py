@@ -16,6 +16,9 @@ All in one run, on the same machine, alternating so that a busy moment hurts eve
 3. The pack's per-resource cost over the Analyzer protocol: `Analyze` for every resource of the prod stack
    through the real pack, against the same calls to an empty pack (one policy that looks at nothing).
    Target: at most 2x.
+4. Where one stack's CPU goes (no target; `per_stack`): its program, its pack and the preflight's client,
+   and how much of the pack's work is the policy SDK's own. It is what bounds the first target: README,
+   "How it runs".
 
 It also reports CPU time (all processes): its ratio over the core count is the floor no overlap can beat.
 Medians of N rounds. `--check` exits 1 when a target is missed.
@@ -38,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +113,95 @@ def end_to_end(rounds: int, team: Path) -> dict[str, tuple[float, float]]:
     return {name: medians(found) for name, found in samples.items()}
 
 
+def _cpu(work: Callable[[], object]) -> float:
+    """CPU seconds this process (every thread) spends on `work()`."""
+    start = time.process_time()
+    work()
+    return time.process_time() - start
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user and system, every thread) a running child has used so far (Linux `/proc`)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def per_stack(rounds: int) -> dict[str, float]:
+    """Where one stack's CPU goes (prod), medians of `rounds`, measured as the preflight runs (collector off):
+
+    - `program`: its program under the mock monitor, in a warm process (a stack worker's part);
+    - `policies`, `sdk`: its pack's `Analyze` (every resource) and `AnalyzeStack`, served in this process by
+      the policy SDK's servicer: with the pack's policies, and with as many policies of the same kinds that
+      look at nothing (what the policy SDK itself costs: it converts every resource once per policy);
+    - `pack`, `client`: the same questions over the Analyzer protocol, the pack forked as the preflight forks
+      it (its start and the handshake not counted), and the preflight's client that asks them.
+    """
+    import asyncio
+    import gc
+    from unittest import mock
+
+    from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
+
+    from preflight.analyzer_host import AnalyzerHost
+    from preflight.analyzer_wire import build_analyze_request, build_analyze_stack_request
+    from preflight.judge import as_resource, ask
+    from preflight.monitor import run_program
+    from preflight.pack_process import PackProcess
+    from preflight.report import StackResult
+    from sdk_internals import policy_servicer
+    from stack_config import Project
+
+    gc.disable()
+    project = Project.load(ROOT)
+    config = project.stack_config("prod")
+    policy_dir = ROOT / "policy"
+    # Forked before this process speaks gRPC, as the preflight forks its packs.
+    packs = [
+        PackProcess.launch(policy_dir, project=project.name, stack="prod", config=config.decoded(), fork=True)
+        for _ in range(rounds)
+    ]
+
+    def program() -> object:
+        asyncio.set_event_loop(asyncio.new_event_loop())  # a fresh loop per run, as each stack worker has
+        return run_program(project.main, project.name, "prod", config.values, config.secret_keys)
+
+    run = program()  # imports the program's modules, as the preflight's first run does
+    by_urn = {r.urn: r for r in run.registrations}
+    resources = [as_resource(r, by_urn) for r in run.registrations]
+    requests = [build_analyze_request(resource) for resource in resources]
+    stack_request = build_analyze_stack_request(resources)
+    sys.path.insert(0, str(policy_dir))
+    from mm_policies import POLICIES
+
+    def looks_at_nothing(policy: object) -> object:
+        kind = StackValidationPolicy if isinstance(policy, StackValidationPolicy) else ResourceValidationPolicy
+        return kind(name=policy.name, description=policy.description, validate=lambda args, report: None)
+
+    def served(policies: list) -> Callable[[], None]:
+        servicer = policy_servicer("bench", "0.0.1", policies, EnforcementLevel.MANDATORY)
+
+        def serve() -> None:
+            for request in requests:
+                servicer.Analyze(request, None)
+            servicer.AnalyzeStack(stack_request, None)
+
+        return serve
+
+    found: dict[str, list[float]] = {name: [] for name in ("program", "policies", "sdk", "pack", "client")}
+    with mock.patch.dict(os.environ, {"PULUMI_PROJECT": project.name, "PULUMI_STACK": "prod"}):
+        for _ in range(rounds):
+            found["program"].append(_cpu(program))
+            found["policies"].append(_cpu(served(list(POLICIES))))
+            found["sdk"].append(_cpu(served([looks_at_nothing(p) for p in POLICIES])))
+    for pack in packs:
+        with AnalyzerHost.connect(pack) as host:
+            before = _cpu_of(pack.pid)
+            found["client"].append(_cpu(lambda host=host: ask(host, policy_dir, run, StackResult("prod"))))
+            found["pack"].append(_cpu_of(pack.pid) - before)
+    gc.enable()
+    return {name: statistics.median(samples) for name, samples in found.items()} | {"resources": len(resources)}
+
+
 def per_resource(rounds: int) -> tuple[float, float, int]:
     from preflight.analyzer_host import AnalyzerHost
     from preflight.judge import as_resource
@@ -164,6 +257,15 @@ def main() -> int:
     print(
         f"twelve stacks: {twelve:.3f} s, {twelve_ratio:.2f}x three (target <= {TWELVE_STACKS_TARGET}x); "
         f"CPU {twelve_cpu:.2f} s = {twelve_cpu / three_cpu:.2f}x three's"
+    )
+    parts = per_stack(args.rounds)
+    program, pack, client = parts["program"], parts["pack"], parts["client"]
+    print(
+        f"one stack's CPU (prod, {parts['resources']:.0f} resources): {program + pack + client:.3f} s = "
+        f"its program under the mock monitor {program:.3f} s + its pack {pack:.3f} s + the preflight's client "
+        f"{client:.3f} s; the pack's work in process {parts['policies']:.3f} s, of which the policy SDK's "
+        f"{parts['sdk']:.3f} s (policies that look at nothing), so about {pack - parts['policies']:.3f} s is "
+        "its gRPC serving"
     )
     empty, ours, count = per_resource(args.rounds)
     per_ratio = ours / empty

@@ -18,29 +18,34 @@ def judge(pack: PackProcess, policy_dir: Path, run: ProgramRun, result: StackRes
     The pack is stopped afterwards, whatever happens.
     """
     with AnalyzerHost.connect(pack) as host:
-        info = host.info()
-        policy_config = policy_dir / POLICY_CONFIG_DIR / f"{run.stack}.json"
-        host.configure(policy_config if policy_config.is_file() else None)
-        result.pack = {
-            "name": info.name,
-            "version": info.version,
-            "policies": [
-                {
-                    "name": p.name,
-                    "displayName": p.display_name,
-                    "description": p.description,
-                    "enforcementLevel": p.enforcement_level,
-                }
-                for p in info.policies
-            ],
-        }
-        by_urn = {r.urn: r for r in run.registrations}
-        resources = [as_resource(r, by_urn) for r in run.registrations]
-        diagnostics = []
-        for resource in resources:
-            diagnostics += host.analyze(resource)
-        diagnostics += host.analyze_stack(resources)
-        host.check_engine_untouched()
+        ask(host, policy_dir, run, result)
+
+
+def ask(host: AnalyzerHost, policy_dir: Path, run: ProgramRun, result: StackResult) -> None:
+    """The verdict of a connected pack on `run`, as the engine asks for it, recorded in `result`."""
+    info = host.info()
+    policy_config = policy_dir / POLICY_CONFIG_DIR / f"{run.stack}.json"
+    host.configure(policy_config if policy_config.is_file() else None)
+    result.pack = {
+        "name": info.name,
+        "version": info.version,
+        "policies": [
+            {
+                "name": p.name,
+                "displayName": p.display_name,
+                "description": p.description,
+                "enforcementLevel": p.enforcement_level,
+            }
+            for p in info.policies
+        ],
+    }
+    by_urn = {r.urn: r for r in run.registrations}
+    resources = [as_resource(r, by_urn) for r in run.registrations]
+    diagnostics = []
+    for resource in resources:
+        diagnostics += host.analyze(resource)
+    diagnostics += host.analyze_stack(resources)
+    host.check_engine_untouched()
     result.diagnostics = [
         Diagnostic(
             policy=d.policy_name,
