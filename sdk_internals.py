@@ -52,7 +52,7 @@ from pulumi.runtime.sync_await import _sync_await
 __all__ = [
     "SECRET_SIG",
     "SIG_KEY",
-    "UNKNOWN",
+    "UNKNOWN_WIRE",
     "MockMonitor",
     "analyzer_pb2",
     "analyzer_pb2_grpc",
@@ -69,7 +69,7 @@ __all__ = [
 # The engine's wire encoding (pulumi sdk/go/common/resource/properties.go), as the Python SDK spells it.
 SIG_KEY: Final[str] = _rpc._special_sig_key
 SECRET_SIG: Final[str] = _rpc._special_secret_sig
-UNKNOWN: Final[str] = _rpc.UNKNOWN
+UNKNOWN_WIRE: Final[str] = _rpc.UNKNOWN  # the wire sentinel, as preflight.registrations names it
 
 MockMonitor = _mocks.MockMonitor
 

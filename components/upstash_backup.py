@@ -40,7 +40,7 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 
-from sdk_internals import UNKNOWN as UNKNOWN_WIRE
+from sdk_internals import UNKNOWN_WIRE
 
 KIND = "upstash-daily-backup"  # the marker input the policy pack identifies this resource by
 TYPE_TOKEN = "pulumi-python:dynamic/upstash:DailyBackup"  # what the engine sees (module/name below)

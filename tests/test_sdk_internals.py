@@ -82,11 +82,11 @@ def test_the_wire_constants_are_the_engines() -> None:
         "4dabf18193072939515e22adb298388d",
         "1b47061264138c4ac30d75fd1eb44270",
     )
-    assert sdk_internals.UNKNOWN == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    assert sdk_internals.UNKNOWN_WIRE == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
     assert (registrations.SIG_KEY, registrations.SECRET_SIG, registrations.UNKNOWN_WIRE) == (
         sdk_internals.SIG_KEY,
         sdk_internals.SECRET_SIG,
-        sdk_internals.UNKNOWN,
+        sdk_internals.UNKNOWN_WIRE,
     )
 
 
