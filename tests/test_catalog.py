@@ -63,13 +63,10 @@ def test_every_type_with_a_region_is_judged_by_the_packs_residency_policy() -> N
         assert kind.token in named, f"{kind.token}: in the residency table but not in the pack's tokens"
 
 
-def test_the_data_stores_the_pack_protects_hold_data_in_the_catalog() -> None:
+def test_the_data_stores_the_pack_protects_are_exactly_what_holds_data_in_the_catalog() -> None:
     from mm_policies import protection
 
-    data = set(catalog.data_types())
-    assert set(protection.DATA_STORES) <= data
-    # The catalog also counts what lives inside a Neon project; the pack protects the project itself.
-    assert data - set(protection.DATA_STORES) == {catalog.NEON_BRANCH, catalog.NEON_DATABASE}
+    assert set(protection.DATA_STORES) == set(catalog.data_types())
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -13,7 +13,16 @@ from pulumi_policy import (
 from . import environment, tokens
 from .props import describe, fail_closed
 
-DATA_STORES = (tokens.NEON_PROJECT, tokens.UPSTASH_REDIS, *tokens.AWS_S3_BUCKETS)
+# A Neon database or branch is deleted on its own, inside a protected project: the Neon API's "Delete
+# database" drops every object in it (neon.com/docs/reference/api/branches/delete-project-branch-database),
+# "Delete branch" removes the branch and its data. So each is a data store in its own right.
+DATA_STORES = (
+    tokens.NEON_PROJECT,
+    tokens.NEON_BRANCH,
+    tokens.NEON_DATABASE,
+    tokens.UPSTASH_REDIS,
+    *tokens.AWS_S3_BUCKETS,
+)
 
 
 @fail_closed
@@ -36,8 +45,8 @@ prod_data_protection = ResourceValidationPolicy(
     name="prod-data-protection",
     display_name="Prod data stores are protected from deletion",
     description=(
-        "In prod, every Neon project, Upstash Redis database and S3 bucket (the plan archive) has the protect "
-        "resource option."
+        "In prod, every Neon project, Neon branch and Neon database, Upstash Redis database and S3 bucket (the "
+        "plan archive) has the protect resource option."
     ),
     validate=_validate,
     enforcement_level=EnforcementLevel.MANDATORY,

@@ -2,6 +2,8 @@
 
 NEON_PROJECT = "neon:index/project:Project"
 NEON_ENDPOINT = "neon:index/endpoint:Endpoint"
+NEON_BRANCH = "neon:index/branch:Branch"
+NEON_DATABASE = "neon:index/database:Database"
 UPSTASH_REDIS = "upstash:index/redisDatabase:RedisDatabase"
 # The program's daily-backup resource (components/upstash_backup.py), a Pulumi Python dynamic resource: the
 # SDK types those `pulumi-python:dynamic:Resource`, or `pulumi-python:dynamic/<module>:<name>` when named.

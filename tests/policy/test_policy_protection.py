@@ -3,18 +3,45 @@
 from __future__ import annotations
 
 import pytest
-from policy_harness import analyze_each, flagged, in_process_pack, neon_endpoint, neon_project, upstash_redis
+from policy_harness import (
+    UNKNOWN,
+    analyze_each,
+    flagged,
+    in_process_pack,
+    neon_endpoint,
+    neon_project,
+    resource,
+    upstash_redis,
+)
 
 POLICY = "prod-data-protection"
+
+
+def neon_database(name: str, *, protect: bool = True):
+    inputs = {"projectId": UNKNOWN, "branchId": UNKNOWN, "name": "portal", "ownerName": UNKNOWN}
+    return resource("neon:index/database:Database", name, inputs, protect=protect)
+
+
+def neon_branch(name: str, *, protect: bool = True):
+    return resource("neon:index/branch:Branch", name, {"projectId": UNKNOWN, "name": "reporting"}, protect=protect)
+
+
+def neon_role(name: str):
+    return resource("neon:index/role:Role", name, {"projectId": UNKNOWN, "branchId": UNKNOWN, "name": "portal_app"})
 
 
 def fixtures():
     return [
         neon_project("neon-protected"),
         neon_project("neon-unprotected", protect=False),
+        neon_database("database-protected"),
+        neon_database("database-unprotected", protect=False),
+        neon_branch("branch-protected"),
+        neon_branch("branch-unprotected", protect=False),
         upstash_redis("redis-protected"),
         upstash_redis("redis-unprotected", protect=False),
         neon_endpoint("endpoint-not-a-store"),
+        neon_role("role-not-a-store"),
     ]
 
 
@@ -22,10 +49,17 @@ def fixtures():
 def test_exactly_the_unprotected_data_stores_violate_in_prod(stack, stack_name, config_env):
     stack(stack_name, environment=config_env)
     diagnostics = analyze_each(in_process_pack(), fixtures())
-    assert flagged(diagnostics, POLICY) == {"neon-unprotected", "redis-unprotected"}
+    assert flagged(diagnostics, POLICY) == {
+        "neon-unprotected",
+        "database-unprotected",
+        "branch-unprotected",
+        "redis-unprotected",
+    }
     assert {d.enforcement_level for d in diagnostics if d.policy_name == POLICY} == {"mandatory"}
     [message] = [d.message for d in diagnostics if d.urn.endswith("::neon-unprotected")]
     assert 'neon:index/project:Project "neon-unprotected"' in message and "protect=True" in message
+    [message] = [d.message for d in diagnostics if d.urn.endswith("::database-unprotected")]
+    assert 'neon:index/database:Database "database-unprotected"' in message and "protect=True" in message
 
 
 @pytest.mark.parametrize("stack_name", ["dev", "staging", "dev-jane"])

@@ -146,6 +146,12 @@ def bypassed(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Compl
     edit(copy / "components" / "upstash_redis.py", "eviction=False,", "eviction=True,")
     edit(copy / "components" / "neon_database.py", "settings.backup_retention_days * SECONDS_PER_DAY", "86400")
     edit(copy / "components" / "tags.py", '"owner": self.owner, ', "")
+    # The database inside the (still protected) Neon project loses its protection: deleting it drops its data.
+    edit(
+        copy / "components" / "neon_database.py",
+        "owner_name=role.name,\n            opts=data_opts,",
+        "owner_name=role.name,",
+    )
     result = preflight("--stack", "prod", "--json", str(work / "r.json"), cwd=copy)
     assert result.returncode == 1, result.stdout + result.stderr
     (stack,) = json.loads((work / "r.json").read_text())["stacks"]
@@ -169,6 +175,12 @@ def test_a_program_below_retention_or_untagged_is_stopped_by_the_pack(bypassed) 
     _, mandatory = bypassed
     assert ("backup-retention", "neon-project") in mandatory
     assert {"required-tags"} <= {policy for policy, _ in mandatory}
+
+
+def test_a_prod_database_left_unprotected_inside_its_protected_project_is_stopped_by_the_pack(bypassed) -> None:
+    _, mandatory = bypassed
+    assert ("prod-data-protection", "neon-database") in mandatory
+    assert ("prod-data-protection", "neon-project") not in mandatory
 
 
 def test_the_daily_backup_shows_as_itself_not_as_pickled_code(shipped) -> None:
