@@ -146,7 +146,7 @@ def per_stack(rounds: int) -> dict[str, float]:
     from preflight.analyzer_wire import build_analyze_request, build_analyze_stack_request
     from preflight.judge import as_resource, ask
     from preflight.monitor import run_program
-    from preflight.pack_process import PackProcess
+    from preflight.pack_process import PackProcess, engine_environment
     from preflight.report import StackResult
     from sdk_internals import policy_servicer
     from stack_config import Project
@@ -188,7 +188,8 @@ def per_stack(rounds: int) -> dict[str, float]:
         return serve
 
     found: dict[str, list[float]] = {name: [] for name in ("program", "policies", "sdk", "pack", "client")}
-    with mock.patch.dict(os.environ, {"PULUMI_PROJECT": project.name, "PULUMI_STACK": "prod"}):
+    engine = engine_environment(project.name, "prod", config.decoded(), None, True)  # what the pack is given
+    with mock.patch.dict(os.environ, engine, clear=True):
         for _ in range(rounds):
             found["program"].append(_cpu(program))
             found["policies"].append(_cpu(served(list(POLICIES))))

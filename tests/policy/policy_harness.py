@@ -183,6 +183,21 @@ def neon_endpoint(resource_name: str = "portal-ep", *, parent: Resource | None =
     return resource("neon:index/endpoint:Endpoint", resource_name, _changed(NEON_ENDPOINT, changes), parent=parent)
 
 
+def neon_database(resource_name: str = "portal-database", *, protect: bool = True) -> Resource:
+    inputs = {"projectId": UNKNOWN, "branchId": UNKNOWN, "name": "portal", "ownerName": UNKNOWN}
+    return resource("neon:index/database:Database", resource_name, inputs, protect=protect)
+
+
+def neon_branch(resource_name: str = "portal-branch", *, protect: bool = True) -> Resource:
+    inputs = {"projectId": UNKNOWN, "name": "reporting"}
+    return resource("neon:index/branch:Branch", resource_name, inputs, protect=protect)
+
+
+def neon_role(resource_name: str = "portal-app-role") -> Resource:
+    inputs = {"projectId": UNKNOWN, "branchId": UNKNOWN, "name": "portal_app"}
+    return resource("neon:index/role:Role", resource_name, inputs)
+
+
 def upstash_redis(
     resource_name: str = "portal-redis", *, parent: Resource | None = None, protect: bool = True, **changes: Any
 ):

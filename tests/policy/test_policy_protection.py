@@ -4,30 +4,18 @@ from __future__ import annotations
 
 import pytest
 from policy_harness import (
-    UNKNOWN,
     analyze_each,
     flagged,
     in_process_pack,
+    neon_branch,
+    neon_database,
     neon_endpoint,
     neon_project,
-    resource,
+    neon_role,
     upstash_redis,
 )
 
 POLICY = "prod-data-protection"
-
-
-def neon_database(name: str, *, protect: bool = True):
-    inputs = {"projectId": UNKNOWN, "branchId": UNKNOWN, "name": "portal", "ownerName": UNKNOWN}
-    return resource("neon:index/database:Database", name, inputs, protect=protect)
-
-
-def neon_branch(name: str, *, protect: bool = True):
-    return resource("neon:index/branch:Branch", name, {"projectId": UNKNOWN, "name": "reporting"}, protect=protect)
-
-
-def neon_role(name: str):
-    return resource("neon:index/role:Role", name, {"projectId": UNKNOWN, "branchId": UNKNOWN, "name": "portal_app"})
 
 
 def fixtures():
