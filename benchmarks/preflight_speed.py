@@ -55,7 +55,9 @@ THREE_STACKS_TARGET = 2.0
 TWELVE_STACKS_TARGET = 2.5
 PER_RESOURCE_TARGET = 2.0
 TEAM = ("ana", "ben", "chloe", "dev", "eli", "fatima", "george", "hana", "ivan")  # nine personal stacks
-NOT_COPIED = shutil.ignore_patterns(".git", "venv", "__pycache__", ".pytest_cache", ".ruff_cache", "tests", "docs")
+NOT_COPIED = shutil.ignore_patterns(
+    ".git", "venv", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis", "tests", "docs"
+)
 
 # The SDK refuses a pack without policies, so the baseline has one that looks at nothing.
 EMPTY_PACK_MAIN = """from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy

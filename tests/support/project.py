@@ -14,7 +14,9 @@ STACKS = ("dev", "staging", "prod")
 # What a copy of the project leaves out: local state, and what no command reads. Bytecode (`make bytecode`)
 # is copied with its sources' times, so a command in the copy reads it as it does in the project; a source
 # a test edits no longer matches its .pyc, and Python compiles it afresh.
-_NOT_COPIED = shutil.ignore_patterns(".git", "venv", ".pytest_cache", ".ruff_cache", "tests", "docs")
+# Never what another test may be writing while this one copies: hypothesis's example database (`.hypothesis/`,
+# whose temporary files come and go) made a copy fail now and then with "No such file or directory".
+_NOT_COPIED = shutil.ignore_patterns(".git", "venv", ".pytest_cache", ".ruff_cache", ".hypothesis", "tests", "docs")
 
 
 class _Delete:
